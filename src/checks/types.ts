@@ -1,0 +1,29 @@
+import type { CheckId } from '../checkIds.js';
+import type { Config } from '../config.js';
+import type { BlobReader, Change, RepoPaths, Source } from '../git.js';
+import type { CheckResult, Reporter } from '../report.js';
+
+/** Everything a check needs to judge one change: what it reads, never how it got there. */
+export interface CheckContext {
+  paths: RepoPaths;
+  config: Config;
+  reader: BlobReader;
+  /** The state being judged: the index for pre-commit, a commit for pre-push. */
+  target: Source;
+  /** The state it is compared against (HEAD, the first parent), or null for an initial commit. */
+  base: Source | null;
+  /** What changed from base to target. */
+  changes: Change[];
+  reporter: Reporter;
+}
+
+/**
+ * A group of checks that run together (fmt, clippy and build share one hidden-worktree session).
+ * `ids` are the ones not skipped; the group returns one result per id.
+ */
+export type CheckGroupRun = (ctx: CheckContext, ids: CheckId[]) => Promise<CheckResult[]>;
+
+export interface CheckGroup {
+  ids: readonly CheckId[];
+  load: () => Promise<CheckGroupRun>;
+}

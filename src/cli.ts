@@ -1,0 +1,216 @@
+#!/usr/bin/env node
+import { parseArgs, type FlagSpec } from './args.js';
+import { GuardError, UsageError } from './errors.js';
+import type { CommandRun } from './commands/types.js';
+
+/*
+ * The command table. Each command's module is imported only when that command runs, so
+ * `loom-guard --help` and a hook that has nothing to do never load the SQLite engine, the TOML
+ * parser or the cargo runner.
+ */
+interface Command {
+  usage: string;
+  summary: string;
+  help: string;
+  flags: FlagSpec;
+  load: () => Promise<{ run: CommandRun }>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  install: {
+    usage: 'loom-guard install',
+    summary: 'write the pre-commit and pre-push hooks of this repository',
+    help: `Writes the pre-commit and pre-push hooks where git looks for them (git rev-parse --git-path
+hooks: honours core.hooksPath and linked worktrees). A hook loom-guard did not write is kept as
+<hook>.loom-guard-chained and still runs before loom-guard; uninstall puts it back byte for byte.
+Running install again refreshes the shims and changes nothing else.`,
+    flags: {},
+    load: () => import('./commands/install.js'),
+  },
+  uninstall: {
+    usage: 'loom-guard uninstall',
+    summary: 'remove loom-guard hooks, restoring any hook they chained',
+    help: `Removes the hooks loom-guard wrote and restores, byte for byte, any hook it had chained.
+Hooks it did not write are left alone.`,
+    flags: {},
+    load: () => import('./commands/uninstall.js'),
+  },
+  'pre-commit': {
+    usage: 'loom-guard pre-commit',
+    summary: 'what the pre-commit hook runs: the checks on exactly the staged content',
+    help: `Runs nix-sync, migrations, fmt, clippy and build on exactly what is staged.
+Opt out with LOOM_GUARD_SKIP=1 (everything) or LOOM_GUARD_SKIP=clippy,build (those checks);
+SKIP_SIMPLE_GIT_HOOKS=1 and git commit --no-verify work too.`,
+    flags: {},
+    load: () => import('./commands/preCommit.js'),
+  },
+  'pre-push': {
+    usage: 'loom-guard pre-push <remote> <url>',
+    summary: 'what the pre-push hook runs: the full check on what is pushed',
+    help: `Reads git's ref lines on standard input and checks every pushed commit (nix-sync, migrations)
+and the tip of each pushed ref (fmt, clippy, build, test on the workspace).`,
+    flags: {},
+    load: () => import('./commands/prePush.js'),
+  },
+  check: {
+    usage: 'loom-guard check [--staged | --all | --range A..B] [--json]',
+    summary: 'run the checks by hand or in CI',
+    help: `--staged      the staged content, like the pre-commit hook (default)
+--all         the whole repository as it is committed at HEAD
+--range A..B  every commit in the range, like the pre-push hook
+--json        machine-readable results on stdout`,
+    flags: { staged: 'boolean', all: 'boolean', range: 'string', json: 'boolean' },
+    load: () => import('./commands/check.js'),
+  },
+  doctor: {
+    usage: 'loom-guard doctor [--json]',
+    summary: 'diagnose the set-up, one line per finding with a fix',
+    help: `Checks git, Node, the installed hooks, skip variables, the Rust toolchain, the dev-fast profile,
+Cargo.nix (lock hash, resources stamp), migrations, the protected ref, the config and leftovers of an
+interrupted run. Exit 1 when anything blocks every commit or disables the guard.`,
+    flags: { json: 'boolean' },
+    load: () => import('./commands/doctor.js'),
+  },
+  'nix check': {
+    usage: 'loom-guard nix check',
+    summary: 'is Cargo.nix in sync with Cargo.lock, the manifests and the embedded resources?',
+    help: `Checks the staged state (the committed state when nothing is staged). Exit 0 in sync, 1 out of
+sync, 2 cannot tell. Inactive, with a note, in a repository without Cargo.nix.`,
+    flags: {},
+    load: () => import('./commands/nixCheck.js'),
+  },
+  'nix update': {
+    usage: 'loom-guard nix update',
+    summary: 'regenerate Cargo.nix (cargo2nix) and write the resources stamp',
+    help: `Runs the configured generator (default: cargo2nix -o -l, else nix run of cargo2nix 0.12), then
+writes the resources stamp into Cargo.nix. Without a generator, writes only the stamp when the lock
+hash already matches; otherwise changes nothing and exits 1.`,
+    flags: {},
+    load: () => import('./commands/nixUpdate.js'),
+  },
+  'migrations check': {
+    usage: 'loom-guard migrations check',
+    summary: 'check migration names, numbering, registration and replay safety',
+    help: `Checks every migrations folder (default crates/*/migrations) in the staged state: names,
+numbering against the protected ref, edits to migrations already there, include_str! registration,
+and a replay on SQLite the way the server runs them at every start.`,
+    flags: {},
+    load: () => import('./commands/migrationsCheck.js'),
+  },
+  'migrations new': {
+    usage: 'loom-guard migrations new <name> [--folder <dir>]',
+    summary: 'create the next-numbered migration file',
+    help: `Creates NNN_<slug>.sql numbered one above the highest migration in the folder and on the
+protected ref, prints the include_str! line to add, and reminds you to run loom-guard nix update.`,
+    flags: { folder: 'string' },
+    load: () => import('./commands/migrationsNew.js'),
+  },
+  demo: {
+    usage: 'loom-guard demo [--keep]',
+    summary: 'walk real commits and pushes through the hooks in a throwaway Loom-shaped repo',
+    help: `Builds a throwaway Loom-shaped repository (a few crates, the embedded migrations, Cargo.lock, a
+Cargo.nix with a correct lock hash and stamp, a bare remote), installs the hooks and walks real
+scenarios with real git. Exits 0 only if every scenario behaved as expected.
+--keep   keep the throwaway repository and print where it is`,
+    flags: { keep: 'boolean' },
+    load: () => import('./commands/demo.js'),
+  },
+};
+
+const GROUPS: Record<string, string> = {
+  nix: 'Cargo.nix sync: check, update',
+  migrations: 'SQL migrations: check, new',
+};
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `loom-guard: git hooks that keep a cargo2nix Rust workspace deployable
+
+Usage: loom-guard <command> [options]
+
+Commands:
+${lines.join('\n')}
+
+Options:
+  --help       help for any command (loom-guard <command> --help)
+  --version    print the version
+
+Check ids (for LOOM_GUARD_SKIP): nix-sync, migrations, fmt, clippy, build, test
+Exit codes: 0 pass, 1 a check blocked, 2 usage or set-up error.
+`;
+}
+
+function commandHelp(name: string, command: Command): string {
+  return `Usage: ${command.usage}
+
+${command.summary[0]?.toUpperCase()}${command.summary.slice(1)}.
+
+${command.help}
+`;
+}
+
+function groupHelp(group: string): string {
+  const subs = Object.entries(COMMANDS).filter(([name]) => name.startsWith(`${group} `));
+  return `Usage: loom-guard ${group} <${subs.map(([n]) => n.split(' ')[1]).join('|')}>
+
+${GROUPS[group]}
+
+${subs.map(([n, c]) => `  ${n.padEnd(18)}  ${c.summary}`).join('\n')}
+`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [first, second] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    process.stdout.write(mainHelp());
+    return first === undefined ? 2 : 0;
+  }
+  if (first === '--version' || first === '-v' || first === '-V') {
+    const { version } = await import('./version.js');
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  let name = first;
+  let rest = argv.slice(1);
+  if (first in GROUPS) {
+    if (second === undefined || second === '--help' || second === '-h') {
+      process.stdout.write(groupHelp(first));
+      return second === undefined ? 2 : 0;
+    }
+    name = `${first} ${second}`;
+    rest = argv.slice(2);
+    if (!(name in COMMANDS)) {
+      throw new UsageError(`${first}: unknown subcommand "${second}" (see loom-guard ${first} --help)`);
+    }
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    throw new UsageError(`unknown command "${first}" (see loom-guard --help)`);
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(commandHelp(name, command));
+    return 0;
+  }
+  const args = parseArgs(rest, command.flags, name);
+  const module = await command.load();
+  return module.run(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof GuardError) {
+      process.stderr.write(`loom-guard: ${error.message}\n`);
+      process.exitCode = error.exitCode;
+      return;
+    }
+    // An unexpected failure is still one line; LOOM_GUARD_DEBUG=1 shows the stack for a bug report.
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`loom-guard: internal error: ${message} (set LOOM_GUARD_DEBUG=1 for details and report it)\n`);
+    if (process.env.LOOM_GUARD_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,221 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { GuardError } from './errors.js';
+import { run, type RunResult } from './proc.js';
+
+/** git's id for the empty tree: what an initial commit is compared against. */
+export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+export async function git(cwd: string, args: string[], input?: string | Buffer): Promise<RunResult> {
+  try {
+    return await run('git', args, { cwd, input });
+  } catch (error) {
+    throw new GuardError(`git could not be started (${(error as Error).message}): install git and put it on PATH`);
+  }
+}
+
+/** Runs git and returns stdout as text; a non-zero exit is a GuardError with git's own message. */
+export async function gitText(cwd: string, args: string[], input?: string | Buffer): Promise<string> {
+  const result = await git(cwd, args, input);
+  if (result.exitCode !== 0) {
+    const message = result.stderr.toString('utf8').trim().split('\n')[0] ?? '';
+    throw new GuardError(`git ${args[0]} failed: ${message}`);
+  }
+  return result.stdout.toString('utf8');
+}
+
+export interface RepoPaths {
+  /** Top of the working tree. */
+  root: string;
+  /** This worktree's git dir (per-worktree state lives here). */
+  gitDir: string;
+  /** The git dir shared by all worktrees. */
+  commonDir: string;
+  /** Where git looks for hooks: honours core.hooksPath and linked worktrees. */
+  hooksDir: string;
+}
+
+export async function repoPaths(cwd: string): Promise<RepoPaths> {
+  const result = await git(cwd, [
+    'rev-parse',
+    '--path-format=absolute',
+    '--show-toplevel',
+    '--git-dir',
+    '--git-common-dir',
+    '--git-path',
+    'hooks',
+  ]);
+  if (result.exitCode !== 0) {
+    throw new GuardError(`${cwd} is not inside a git working tree: run loom-guard from your repository (or git init first)`);
+  }
+  const [root, gitDir, commonDir, hooks] = result.stdout.toString('utf8').trimEnd().split('\n');
+  if (!root || !gitDir || !commonDir || !hooks) {
+    throw new GuardError(`${cwd} is not inside a git working tree: run loom-guard from your repository`);
+  }
+  return { root, gitDir, commonDir, hooksDir: isAbsolute(hooks) ? hooks : resolve(root, hooks) };
+}
+
+export async function resolveCommit(cwd: string, rev: string): Promise<string | null> {
+  const result = await git(cwd, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
+  return result.exitCode === 0 ? result.stdout.toString('utf8').trim() : null;
+}
+
+/** HEAD's commit, or null before the first commit. */
+export function headCommit(cwd: string): Promise<string | null> {
+  return resolveCommit(cwd, 'HEAD');
+}
+
+export type ChangeStatus = 'A' | 'M' | 'D' | 'R' | 'C' | 'T' | 'U' | 'X';
+
+export interface Change {
+  status: ChangeStatus;
+  path: string;
+  /** For renames and copies: where it came from. */
+  oldPath?: string;
+}
+
+/** Parses `git diff --name-status -z` output (rename and copy entries carry two paths). */
+export function parseNameStatusZ(output: string): Change[] {
+  const parts = output.split('\0');
+  const changes: Change[] = [];
+  for (let i = 0; i < parts.length; ) {
+    const field = parts[i++];
+    if (!field) continue;
+    const status = field[0] as ChangeStatus;
+    if (status === 'R' || status === 'C') {
+      const oldPath = parts[i++] ?? '';
+      const path = parts[i++] ?? '';
+      changes.push({ status, path, oldPath });
+    } else {
+      changes.push({ status, path: parts[i++] ?? '' });
+    }
+  }
+  return changes;
+}
+
+/** Staged changes against HEAD (against the empty tree before the first commit), with renames. */
+export async function getStagedChanges(cwd: string): Promise<Change[]> {
+  const base = (await headCommit(cwd)) ?? EMPTY_TREE;
+  const out = await gitText(cwd, ['diff', '--cached', '--name-status', '-z', '-M', '--no-ext-diff', '--no-textconv', base, '--']);
+  return parseNameStatusZ(out);
+}
+
+/** Changes between two commits or trees (`from` null means the empty tree). */
+export async function getChangesBetween(cwd: string, from: string | null, to: string): Promise<Change[]> {
+  const out = await gitText(cwd, ['diff', '--name-status', '-z', '-M', '--no-ext-diff', '--no-textconv', from ?? EMPTY_TREE, to, '--']);
+  return parseNameStatusZ(out);
+}
+
+/** Every path in a tree-ish, or in the index when `treeish` is null. */
+export async function listFiles(cwd: string, treeish: string | null): Promise<string[]> {
+  const args = treeish === null ? ['ls-files', '-z', '--cached'] : ['ls-tree', '-r', '-z', '--name-only', '--full-tree', treeish];
+  const out = await gitText(cwd, args);
+  return out.split('\0').filter(Boolean);
+}
+
+/** Where to read a file from: the index, a commit (or tree), or the working tree. */
+export type Source = { kind: 'index' } | { kind: 'commit'; rev: string } | { kind: 'worktree' };
+
+export const INDEX: Source = { kind: 'index' };
+export const WORKTREE: Source = { kind: 'worktree' };
+export const commitSource = (rev: string): Source => ({ kind: 'commit', rev });
+
+/**
+ * Reads blobs through one long-lived `git cat-file --batch` process, so reading a hundred files
+ * costs one process, not a hundred. Requests are answered in order.
+ */
+export class BlobReader {
+  private child: ChildProcessByStdio<Writable, Readable, Readable> | null = null;
+  private buffer: Buffer = Buffer.alloc(0);
+  private waiting: Array<{ resolve: (value: Buffer | null) => void; reject: (error: Error) => void }> = [];
+  private expecting: { size: number; blob: boolean } | null = null;
+
+  constructor(private readonly cwd: string) {}
+
+  async read(source: Source, path: string): Promise<Buffer | null> {
+    if (source.kind === 'worktree') {
+      return readFile(join(this.cwd, path)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return null;
+        throw error;
+      });
+    }
+    const spec = source.kind === 'index' ? `:${path}` : `${source.rev}:${path}`;
+    return this.request(spec);
+  }
+
+  async readText(source: Source, path: string): Promise<string | null> {
+    const data = await this.read(source, path);
+    return data === null ? null : data.toString('utf8');
+  }
+
+  private request(spec: string): Promise<Buffer | null> {
+    if (spec.includes('\n')) {
+      // cat-file --batch is line-based: a path with a newline cannot be asked for this way.
+      return this.readOnce(spec);
+    }
+    const child = this.start();
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      child.stdin.write(`${spec}\n`);
+    });
+  }
+
+  private async readOnce(spec: string): Promise<Buffer | null> {
+    const result = await git(this.cwd, ['cat-file', 'blob', spec]);
+    return result.exitCode === 0 ? result.stdout : null;
+  }
+
+  private start(): ChildProcessByStdio<Writable, Readable, Readable> {
+    if (this.child) return this.child;
+    const child = spawn('git', ['cat-file', '--batch'], { cwd: this.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdout.on('data', (chunk: Buffer) => {
+      this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+      this.drain();
+    });
+    const fail = (error: Error) => {
+      for (const waiter of this.waiting.splice(0)) waiter.reject(error);
+      this.child = null;
+    };
+    child.on('error', (error) => fail(new GuardError(`git cat-file could not be started: ${error.message}`)));
+    child.on('close', () => {
+      if (this.waiting.length) fail(new GuardError('git cat-file --batch ended early'));
+    });
+    this.child = child;
+    return child;
+  }
+
+  private drain(): void {
+    for (;;) {
+      const waiter = this.waiting[0];
+      if (!waiter) return;
+      if (this.expecting === null) {
+        const newline = this.buffer.indexOf(10);
+        if (newline < 0) return;
+        const header = this.buffer.subarray(0, newline).toString('utf8');
+        this.buffer = this.buffer.subarray(newline + 1);
+        if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+          this.waiting.shift();
+          waiter.resolve(null);
+          continue;
+        }
+        const [, type, size] = header.split(' ');
+        this.expecting = { size: Number(size), blob: type === 'blob' };
+      }
+      const { size, blob } = this.expecting;
+      if (this.buffer.length < size + 1) return;
+      const body = Buffer.from(this.buffer.subarray(0, size));
+      this.buffer = this.buffer.subarray(size + 1);
+      this.expecting = null;
+      this.waiting.shift();
+      // A directory or submodule asked for by path is "no file" to the rules.
+      waiter.resolve(blob ? body : null);
+    }
+  }
+
+  close(): void {
+    this.child?.stdin.end();
+    this.child = null;
+  }
+}

@@ -1,0 +1,116 @@
+import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GuardError } from './errors.js';
+import { repoPaths } from './git.js';
+
+/*
+ * Hooks are written here rather than through simple-git-hooks: simple-git-hooks overwrites and, on
+ * uninstall, deletes whatever hook is in place, and loom-guard must never destroy a hook it did not
+ * write. A foreign hook is kept beside ours as <hook>.loom-guard-chained and run first by the shim.
+ */
+
+export const HOOKS = ['pre-commit', 'pre-push'] as const;
+export type HookName = (typeof HOOKS)[number];
+
+/** Every shim carries this marker; a hook without it is not ours. */
+export const SHIM_MARKER = 'loom-guard-shim v1';
+export const CHAINED_SUFFIX = '.loom-guard-chained';
+
+const shimDir = fileURLToPath(new URL('../hooks/', import.meta.url));
+const cliPath = fileURLToPath(new URL('./cli.js', import.meta.url));
+
+/** The shim as shipped in hooks/, with the absolute paths of this install recorded. */
+export async function renderShim(hook: HookName): Promise<string> {
+  const template = await readFile(join(shimDir, hook), 'utf8');
+  return template
+    .replace(/^recorded_node=''$/m, `recorded_node=${shellQuote(process.execPath)}`)
+    .replace(/^recorded_cli=''$/m, `recorded_cli=${shellQuote(cliPath)}`);
+}
+
+/** Single-quotes a value for sh: the recorded paths are data, never code. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export function isOurs(content: string | null): boolean {
+  return content !== null && content.includes(SHIM_MARKER);
+}
+
+async function readOrNull(path: string): Promise<string | null> {
+  return readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+export interface HookAction {
+  hook: HookName;
+  path: string;
+  action: 'installed' | 'updated' | 'chained' | 'removed' | 'restored' | 'absent' | 'foreign-kept';
+}
+
+export async function installHooks(cwd: string): Promise<{ hooksDir: string; actions: HookAction[] }> {
+  const { hooksDir } = await repoPaths(cwd);
+  await mkdir(hooksDir, { recursive: true });
+  // Check every hook before writing any, so a refusal leaves nothing half-installed.
+  const plans: Array<{ hook: HookName; path: string; current: string | null }> = [];
+  for (const hook of HOOKS) {
+    const path = join(hooksDir, hook);
+    const current = await readOrNull(path);
+    if (current !== null && !isOurs(current) && (await exists(path + CHAINED_SUFFIX))) {
+      throw new GuardError(
+        `${path}: a hook loom-guard did not write is in place, and ${hook}${CHAINED_SUFFIX} is already taken: merge or move one of them, then run loom-guard install again`,
+      );
+    }
+    plans.push({ hook, path, current });
+  }
+  const actions: HookAction[] = [];
+  for (const { hook, path, current } of plans) {
+    let action: HookAction['action'] = 'installed';
+    if (current !== null && !isOurs(current)) {
+      await rename(path, path + CHAINED_SUFFIX);
+      action = 'chained';
+    } else if (current !== null) {
+      action = 'updated';
+    }
+    const shim = await renderShim(hook);
+    // Write beside and rename, so git never sees a half-written hook.
+    const tmp = `${path}.loom-guard-tmp`;
+    await writeFile(tmp, shim, { mode: 0o755 });
+    await chmod(tmp, 0o755);
+    await rename(tmp, path);
+    actions.push({ hook, path, action });
+  }
+  return { hooksDir, actions };
+}
+
+export async function uninstallHooks(cwd: string): Promise<{ hooksDir: string; actions: HookAction[] }> {
+  const { hooksDir } = await repoPaths(cwd);
+  const actions: HookAction[] = [];
+  for (const hook of HOOKS) {
+    const path = join(hooksDir, hook);
+    const current = await readOrNull(path);
+    const chained = path + CHAINED_SUFFIX;
+    if (current !== null && !isOurs(current)) {
+      actions.push({ hook, path, action: 'foreign-kept' });
+      continue;
+    }
+    if (current !== null) await rm(path);
+    if (await exists(chained)) {
+      // rename keeps the chained hook's bytes and mode exactly as they were before install.
+      await rename(chained, path);
+      actions.push({ hook, path, action: 'restored' });
+    } else {
+      actions.push({ hook, path, action: current === null ? 'absent' : 'removed' });
+    }
+  }
+  return { hooksDir, actions };
+}

@@ -1,0 +1,28 @@
+import { STAGED_CHECKS } from './checks/registry.js';
+import { loadConfig } from './config.js';
+import { BlobReader, getStagedChanges, headCommit, INDEX, commitSource, repoPaths } from './git.js';
+import { Reporter } from './report.js';
+import { announceSkips, runCheckGroups } from './runChecks.js';
+
+/** The pre-commit job: every check on exactly the staged content. Returns the exit code. */
+export async function runStaged(cwd: string, reporter = new Reporter()): Promise<number> {
+  const started = performance.now();
+  const skip = announceSkips(reporter);
+  if (skip.all) return 0;
+  const paths = await repoPaths(cwd);
+  const { config } = await loadConfig(paths.root);
+  const head = await headCommit(paths.root);
+  const changes = await getStagedChanges(paths.root);
+  const reader = new BlobReader(paths.root);
+  try {
+    await runCheckGroups(
+      { paths, config, reader, target: INDEX, base: head ? commitSource(head) : null, changes, reporter },
+      STAGED_CHECKS,
+      skip,
+    );
+  } finally {
+    reader.close();
+  }
+  if (reporter.results.length) reporter.summary(performance.now() - started, 'pre-commit');
+  return reporter.failed() ? 1 : 0;
+}
