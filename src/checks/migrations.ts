@@ -116,7 +116,7 @@ export async function checkMigrations(ctx: CheckContext, options: MigrationsChec
   }
 
   const protectedRef: ProtectedRef = await resolveProtectedRef(paths.root, config);
-  if (protectedRef.ref === null) ctx.reporter.note(`migrations: ${protectedRef.note}`);
+  if (protectedRef.ref === null) ctx.reporter.note(`migrations: ${protectedRef.note}; numbering and edit rules skipped`);
   const protectedListing = protectedRef.ref ? await listSource(paths.root, commitSource(protectedRef.commit)) : [];
 
   const changed = new Set(ctx.changes.filter((c) => c.status !== 'D').map((c) => c.path));

@@ -37,7 +37,9 @@ export function checkProtected(input: ProtectedInput): Finding[] {
   const top = refMigrations[refMigrations.length - 1];
 
   if (top) {
-    const fresh = input.target.filter((m) => !onRef.has(m.path));
+    // A protected file renamed in this change is reported as a rename, not again as a new file.
+    const renamed = new Set(input.changes.filter((c) => c.status === 'R' && c.oldPath && onRef.has(c.oldPath)).map((c) => c.path));
+    const fresh = input.target.filter((m) => !onRef.has(m.path) && !renamed.has(m.path));
     let next = top.number + 1;
     for (const m of fresh) {
       if (m.number > top.number) continue;

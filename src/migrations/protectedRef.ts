@@ -17,7 +17,7 @@ export async function resolveProtectedRef(root: string, config: Pick<Config, 'pr
     if (commit) return { ref: config.protectedRef, commit };
     return {
       ref: null,
-      note: `protected ref ${config.protectedRef} (config protectedRef) does not exist: numbering and edit rules skipped (git fetch, or fix protectedRef)`,
+      note: `protected ref ${config.protectedRef} (config protectedRef) does not exist (git fetch, or fix protectedRef)`,
     };
   }
   for (const ref of DEFAULT_PROTECTED_REFS) {
@@ -26,6 +26,6 @@ export async function resolveProtectedRef(root: string, config: Pick<Config, 'pr
   }
   return {
     ref: null,
-    note: `no protected ref (${DEFAULT_PROTECTED_REFS.join(', ')} not found): numbering and edit rules skipped (git fetch, or set protectedRef)`,
+    note: `no protected ref: ${DEFAULT_PROTECTED_REFS.join(', ')} not found (git fetch, or set protectedRef)`,
   };
 }

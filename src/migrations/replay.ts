@@ -70,7 +70,7 @@ export function describeDifference(before: Snapshot, after: Snapshot): string[] 
   for (const key of before.schema.keys()) if (!after.schema.has(key)) out.push(`drops ${key}`);
   for (const [table, n] of after.counts) {
     const old = before.counts.get(table);
-    if (old !== undefined && old !== n) out.push(`table ${table}: ${old} → ${n} rows`);
+    if (old !== undefined && old !== n) out.push(`takes table ${table} from ${old} to ${n} rows`);
   }
   return out;
 }
@@ -166,7 +166,7 @@ export async function replay(files: SqlFile[], options: ReplayOptions): Promise<
     const failedAgain = findings.some((x) => x.severity === 'error');
     if (!failedAgain && describeDifference(first, current).length) {
       for (const b of blamed) {
-        add(b.file, b.statement.line, `\`${quoteLine(b.statement)}\` is not safe to replay: running it again at the next start-up ${b.what.join(', ')} (use INSERT OR IGNORE with a unique key, CREATE … IF NOT EXISTS)`);
+        add(b.file, b.statement.line, `\`${quoteLine(b.statement)}\` is not safe to replay: run again at the next start-up, it ${b.what.join(', ')} (use INSERT OR IGNORE with a unique key, CREATE … IF NOT EXISTS)`);
       }
     }
   } finally {

@@ -1,21 +1,18 @@
 /*
- * How Loom's server cuts a migration file into statements at start-up, and where a plain cut on `;`
- * would go wrong.
+ * How a migration file is cut into statements at server start-up: the model loom-guard replays with.
  *
- * The model (documented in the README, "Migrations"). Loom's runner (crates/loom-server/src/db/mod.rs)
- * executes each file statement by statement with a `split(';')` loop, ignoring "already exists" and
- * "duplicate column" errors. A file whose statements contain `;` (an FTS5 table kept current by
- * triggers, such as 005_thread_fts.sql) cannot go through that loop, so the runner handles it by hand:
- * it keeps each `CREATE TRIGGER … BEGIN … END;` whole. The effective statement boundaries at start-up
- * are therefore: `;` outside string literals, quoted identifiers, comments and trigger bodies — which
- * is exactly how SQLite itself ends a statement (sqlite3_complete), so loom-guard replays with that
- * splitter, and 005 runs as it does on the server.
+ * PRODUCT.md says Loom's runner "splits on `;`"; the corpus (../shared/corpus/loom-migrations) says a
+ * naive split on `;` breaks 005_thread_fts.sql (its trigger bodies hold `;`, and 010's first comment
+ * holds one too) and yet all ten files are safe to replay at every start. Both hold only if the runner
+ * splits on `;` where SQLite itself ends a statement: outside string literals, quoted identifiers,
+ * comments and `CREATE TRIGGER … BEGIN … END` bodies (sqlite3_complete's rule). Loom's own server
+ * gets there by hand: its generic loop is `split(';')`, and the files with trigger bodies are run with
+ * code that keeps each `CREATE TRIGGER … END;` whole. So loom-guard replays with that splitter and
+ * never blocks a file for holding `;` inside a literal, comment or trigger body.
  *
- * What the runner does NOT special-case is a `;` inside a string literal, a quoted identifier or a
- * comment in an ordinary file: the generic `split(';')` loop cuts the statement there, the fragment
- * is a syntax error that is not ignored, and the server refuses to start. So `naiveCuts` reports
- * exactly those cuts (mode `loom` blocks them). A trigger body is reported separately, as a warning
- * for files new in the change, because it needs the runner's hand-written handling to work.
+ * What it does instead: `naiveCuts` lists the places a plain `split(';')` would cut a statement, and
+ * the replay warns (never blocks) about them for files new or edited in the change, because a file
+ * that lands in the runner's generic loop without the hand-written handling would break start-up.
  */
 
 export interface Statement {
