@@ -73,7 +73,10 @@ export async function shimIsStale(root: string, hookPath: string): Promise<boole
 /** Re-renders an installed pre-commit shim whose patterns may be stale, so the no-op path comes back. */
 export async function refreshStaleShim(root: string, hooksDir: string): Promise<boolean> {
   const path = join(hooksDir, 'pre-commit');
-  if (!isOurs(await readOrNull(path)) || !(await shimIsStale(root, path))) return false;
+  const current = await readOrNull(path);
+  // Only a shim rendered by install carries patterns; the shipped one (core.hooksPath into
+  // node_modules) is never rewritten.
+  if (!isOurs(current) || !current?.includes('\nfast_path=1\n') || !(await shimIsStale(root, path))) return false;
   await writeShim(path, await renderShim('pre-commit', root));
   return true;
 }

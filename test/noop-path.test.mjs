@@ -132,4 +132,21 @@ test('an initial commit of irrelevant files takes the no-op path', () => {
   repo.remove();
 });
 
+test('after a config change, the next Node run refreshes the shim and the no-op path returns', () => {
+  const repo = Repo.init();
+  repo.write('README.md', '# r\n');
+  repo.commitNoVerify('initial');
+  repo.install();
+  const hook = join(repo.dir, '.git/hooks/pre-commit');
+  const past = new Date(Date.now() - 60_000);
+  utimesSync(hook, past, past);
+  repo.write('.loom-guard.json', JSON.stringify({ resources: ['assets/**'] }));
+  repo.git('add', '.loom-guard.json');
+  const c = repo.tryGit(['commit', '-q', '-m', 'config']);
+  assert.is(c.code, 0, c.out);
+  const shim = readFileSync(hook, 'utf8');
+  assert.match(shim, /assets\/\*/, 'new resources glob is in the refreshed shim');
+  repo.remove();
+});
+
 test.run();
