@@ -2,17 +2,10 @@
 // ADD COLUMN, INSERT OR IGNORE, an FTS5 table kept current by triggers), as a whole process (what a
 // hook costs) and in-process (the rules and the two-pass SQLite replay alone).
 //   node bench/migrations-check.mjs      (after npx tsc -p .)
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workspaceRepo } from '../test/helpers/workspace.mjs';
-import { CLI, cleanEnv, ROOT } from '../test/helpers/repo.mjs';
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
+import { benchEnv, CLI, median, ROOT, timed } from './lib.mjs';
 const pad = (n) => String(n).padStart(3, '0');
 
 /** Forty migrations that are all safe to replay at every start-up. */
@@ -76,13 +69,15 @@ INSERT OR IGNORE INTO items (id, name, body, meta) VALUES
 export async function benchMigrationsCheck({ processRuns = 15, inProcessRuns = 20, count = 40 } = {}) {
   const { repo } = await workspaceRepo({ crates: 4, install: false, migrations: generateMigrations(count) });
   try {
-    const env = cleanEnv();
+    const env = benchEnv();
+    // Alternating with `--version` (Node start and the CLI's command table) shows what the check adds.
     const whole = [];
+    const start = [];
     for (let i = 0; i < processRuns; i++) {
-      const started = performance.now();
-      const r = spawnSync(process.execPath, [CLI, 'migrations', 'check'], { cwd: repo.dir, env, encoding: 'utf8' });
-      whole.push(performance.now() - started);
-      if (r.status !== 0) throw new Error(`migrations check failed (${r.status}):\n${r.stdout}${r.stderr}`);
+      start.push(timed(process.execPath, [CLI, '--version'], { cwd: repo.dir, env }).ms);
+      const r = timed(process.execPath, [CLI, 'migrations', 'check'], { cwd: repo.dir, env, allowFail: true });
+      if (r.code !== 0) throw new Error(`migrations check failed (${r.code}):\n${r.out}`);
+      whole.push(r.ms);
     }
 
     const git = await import(join(ROOT, 'dist/git.js'));
@@ -110,6 +105,7 @@ export async function benchMigrationsCheck({ processRuns = 15, inProcessRuns = 2
       migrations: count,
       wholeProcessMedianMs: Math.round(median(whole)),
       wholeProcessRuns: processRuns,
+      cliStartMedianMs: Math.round(median(start)),
       inProcessMedianMs: Math.round(median(inProcess) * 10) / 10,
       inProcessRuns,
     };
@@ -118,10 +114,18 @@ export async function benchMigrationsCheck({ processRuns = 15, inProcessRuns = 2
   }
 }
 
+/** Table rows for bench/run.mjs. */
+export function rows(r) {
+  return [
+    [`\`migrations check\`, ${r.migrations} migrations replayed twice (whole process)`, `${r.wholeProcessMedianMs} ms`, `\`loom-guard --version\` ${r.cliStartMedianMs} ms`, ''],
+    [`migrations rules + replay in-process, ${r.migrations} migrations`, `${r.inProcessMedianMs} ms`, '', ''],
+  ];
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const r = await benchMigrationsCheck();
   process.stdout.write(
-    `migrations check, ${r.migrations} migrations replayed twice: whole process ${r.wholeProcessMedianMs} ms (median of ${r.wholeProcessRuns}), ` +
+    `migrations check, ${r.migrations} migrations replayed twice: whole process ${r.wholeProcessMedianMs} ms (median of ${r.wholeProcessRuns}; --version ${r.cliStartMedianMs} ms), ` +
       `rules + replay in-process ${r.inProcessMedianMs} ms (median of ${r.inProcessRuns})\n`,
   );
 }
