@@ -72,11 +72,12 @@ interrupted run. Exit 1 when anything blocks every commit or disables the guard.
     load: () => import('./commands/doctor.js'),
   },
   'nix check': {
-    usage: 'loom-guard nix check',
+    usage: 'loom-guard nix check [--json]',
     summary: 'is Cargo.nix in sync with Cargo.lock, the manifests and the embedded resources?',
     help: `Checks the staged state (the committed state when nothing is staged). Exit 0 in sync, 1 out of
-sync, 2 cannot tell. Inactive, with a note, in a repository without Cargo.nix.`,
-    flags: {},
+sync, 2 cannot tell. Inactive, with a note, in a repository without Cargo.nix.
+--json   the verdict, findings, both hashes and the stamp as JSON on stdout`,
+    flags: { json: 'boolean' },
     load: () => import('./commands/nixCheck.js'),
   },
   'nix update': {

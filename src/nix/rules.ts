@@ -44,8 +44,10 @@ export type Verdict = 'in-sync' | 'out-of-sync' | 'undetermined';
 export interface NixSyncResult {
   verdict: Verdict;
   findings: Finding[];
-  /** One line: what was checked, or why it cannot tell. */
+  /** One short line: what was checked, or that it cannot tell. */
   summary: string;
+  /** Why it cannot tell (verdict undetermined), else null. */
+  reason: string | null;
   /** Not failures: a missing stamp, a legacy Cargo.nix. */
   notes: string[];
   lockHash: { recorded: string; actual: string | null } | null;
@@ -198,7 +200,7 @@ export function checkNixSync(input: NixSyncInput): NixSyncResult {
     verdict === 'out-of-sync'
       ? `Cargo.nix out of sync (${findings.length} finding${findings.length === 1 ? '' : 's'})`
       : verdict === 'undetermined'
-        ? `cannot tell: ${undetermined}`
+        ? 'cannot tell: Cargo.nix has no lock hash and Cargo.lock did not change'
         : `Cargo.nix in sync${checked.length ? ` (${checked.join(', ')})` : ''}`;
-  return { verdict, findings, summary, notes, lockHash, stamp: { recorded: recordedStamp, actual: actualStamp }, fix: NIX_FIX };
+  return { verdict, findings, summary, reason: verdict === 'undetermined' ? undetermined : null, notes, lockHash, stamp: { recorded: recordedStamp, actual: actualStamp }, fix: NIX_FIX };
 }
