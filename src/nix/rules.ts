@@ -112,6 +112,9 @@ export function checkNixSync(input: NixSyncInput): NixSyncResult {
   let lockHash: NixSyncResult['lockHash'] = null;
   const checked: string[] = [];
 
+  // A changed (or judged-alone) lock is parsed even when the hash decides, so a broken lock is
+  // reported as such rather than as a hash mismatch.
+  const lockPackages = input.lock.new !== null && (!input.compare || lockChanged) ? parseCargoLock(input.lock.new.toString('utf8')) : null;
   const recorded = readLockHash(nixText);
   if (recorded !== null) {
     const actual = input.lock.new === null ? null : lockFileHash(input.lock.new);
@@ -143,14 +146,14 @@ export function checkNixSync(input: NixSyncInput): NixSyncResult {
           message: 'Cargo.lock changed but Cargo.nix did not (Cargo.nix has no lock hash, so both must change in the same commit)',
         });
       }
-      const lockPackages = parseCargoLock(input.lock.new.toString('utf8'));
-      const diff = packageSetDifferences(lockPackages, nixPackages);
+      const locked = lockPackages ?? parseCargoLock(input.lock.new.toString('utf8'));
+      const diff = packageSetDifferences(locked, nixPackages);
       if (diff.length) {
         findings.push({ kind: 'package-set', file: 'Cargo.nix', message: `Cargo.lock and Cargo.nix list different crates: ${diff.join('; ')}` });
       } else {
-        checked.push(`${lockPackages.length} crates agree`);
+        checked.push(`${locked.length} crates agree`);
         if (!lockChanged) {
-          undetermined = `Cargo.nix has no nixifiedLockHash and Cargo.lock did not change: the ${lockPackages.length} crates agree, but dependency edges and features cannot be compared without the hash`;
+          undetermined = `Cargo.nix has no nixifiedLockHash and Cargo.lock did not change: the ${locked.length} crates agree, but dependency edges and features cannot be compared without the hash`;
         }
       }
     }
