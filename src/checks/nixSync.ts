@@ -53,10 +53,13 @@ export interface GatherOptions {
 
 /** Reads what the rule needs; null when the target has no Cargo.nix (the check is inactive). */
 export async function gatherNixSync(o: GatherOptions): Promise<NixSyncInput | null> {
-  const nixNew = await o.reader.readText(o.target, CARGO_NIX);
+  // Started together: listing the resources is a git process of its own, the reads share cat-file.
+  const [nixNew, lockNew, resourcesNew] = await Promise.all([
+    o.reader.readText(o.target, CARGO_NIX),
+    o.reader.read(o.target, CARGO_LOCK),
+    readResources(o.reader, o.root, o.target, o.matches),
+  ]);
   if (nixNew === null) return null;
-  const lockNew = await o.reader.read(o.target, CARGO_LOCK);
-  const resourcesNew = await readResources(o.reader, o.root, o.target, o.matches);
   if (o.changes === null) {
     return {
       compare: false,

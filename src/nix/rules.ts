@@ -112,12 +112,14 @@ export function checkNixSync(input: NixSyncInput): NixSyncResult {
   let lockHash: NixSyncResult['lockHash'] = null;
   const checked: string[] = [];
 
-  // A changed (or judged-alone) lock is parsed even when the hash decides, so a broken lock is
-  // reported as such rather than as a hash mismatch.
-  const lockPackages = input.lock.new !== null && (!input.compare || lockChanged) ? parseCargoLock(input.lock.new.toString('utf8')) : null;
   const recorded = readLockHash(nixText);
+  const actualHash = input.lock.new === null ? null : lockFileHash(input.lock.new);
+  // A lock whose hash matches is the very file cargo2nix read, so it parsed then; any other changed
+  // (or judged-alone) lock is parsed first, so a broken lock is reported as such, not as drift.
+  const needsParse = input.lock.new !== null && (!input.compare || lockChanged) && (recorded === null || recorded !== actualHash);
+  const lockPackages = needsParse ? parseCargoLock((input.lock.new as Buffer).toString('utf8')) : null;
   if (recorded !== null) {
-    const actual = input.lock.new === null ? null : lockFileHash(input.lock.new);
+    const actual = actualHash;
     lockHash = { recorded, actual };
     if (actual === null) {
       findings.push({ kind: 'lock-hash', file: 'Cargo.nix', message: `Cargo.nix records lock hash ${recorded} but there is no Cargo.lock` });
