@@ -39,6 +39,7 @@ Hooks it did not write are left alone.`,
     usage: 'loom-guard pre-commit',
     summary: 'what the pre-commit hook runs: the checks on exactly the staged content',
     help: `Runs nix-sync, migrations, fmt, clippy and build on exactly what is staged.
+nix-sync is inactive (one dim line, never a failure) in a repository without Cargo.nix.
 Opt out with LOOM_GUARD_SKIP=1 (everything) or LOOM_GUARD_SKIP=clippy,build (those checks);
 SKIP_SIMPLE_GIT_HOOKS=1 and git commit --no-verify work too.`,
     flags: {},

@@ -11,7 +11,7 @@ export interface LockedPackage {
 /** Key of a package in a set: name and version (sources are spelt differently by cargo and cargo2nix). */
 export const packageKey = (p: { name: string; version: string }): string => `${p.name} ${p.version}`;
 
-const LOCK_FIX = 'resolve it (cargo generate-lockfile rewrites it) and stage it again';
+const LOCK_FIX = 'fix it, or restore it (git checkout HEAD -- Cargo.lock) and let cargo rewrite it, then stage it again';
 
 /*
  * Every Cargo.lock format: v1 keeps checksums apart in [metadata] as
