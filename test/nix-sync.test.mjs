@@ -30,6 +30,43 @@ const reset = () => {
 };
 const nixLines = (out) => out.split('\n').filter((l) => l.includes('nix-sync'));
 
+const { bakedManifestChanges } = await import(join(ROOT, 'dist/nix/manifest.js'));
+
+test('baked Cargo.toml keys are found on parsed TOML; metadata, comments and layout pass', () => {
+  const base = `[package]
+name = "a"
+version = "0.1.0"
+description = "one"
+
+[dependencies]
+serde = "1"
+
+[target.'cfg(unix)'.dependencies]
+libc = "0.2"
+
+[features]
+default = []
+
+[profile.dev-fast]
+debug = 0
+
+[workspace]
+members = ["crates/*"]
+`;
+  const changed = (from, to, root = true) => bakedManifestChanges(base, base.replace(from, to), 'Cargo.toml', root);
+  assert.equal(changed('serde = "1"', 'serde = { version = "1", features = ["derive"] }'), ['dependencies.serde']);
+  assert.equal(changed('serde = "1"', 'serde_json = { package = "serde", version = "1" }'), ['dependencies.serde_json', 'dependencies.serde']);
+  assert.equal(changed('libc = "0.2"', 'libc = "0.3"'), ["target.'cfg(unix)'.dependencies.libc"]);
+  assert.equal(changed('default = []', 'default = ["std"]'), ['features.default']);
+  assert.equal(changed('debug = 0', 'debug = 1'), ['profile.dev-fast.debug']);
+  assert.equal(changed('debug = 0', 'debug = 1', false), [], 'profiles count in the root manifest only');
+  assert.equal(changed('members = ["crates/*"]', 'members = ["crates/*", "tools/*"]'), ['workspace.members']);
+  assert.equal(changed('version = "0.1.0"', 'version = "0.2.0"'), ['package.version']);
+  assert.equal(changed('description = "one"', 'description = "two"\nauthors = ["x"]'), []);
+  assert.equal(bakedManifestChanges(base, `# comment\n${base.replace(/ = /g, '   =   ')}\n\n`, 'Cargo.toml', true), []);
+  assert.equal(bakedManifestChanges(null, base, 'crates/a/Cargo.toml', false).slice(0, 2), ['package.name', 'package.version']);
+});
+
 test('a new crate with its Cargo.lock change and no Cargo.nix change is blocked, naming both hashes and the fix', () => {
   const oldLock = repo.read('Cargo.lock');
   const next = { ...spec, crates: [...spec.crates, { name: 'loom-crate-new', deps: ['loom-common-core'] }] };
