@@ -16,9 +16,7 @@ export async function run(args: ParsedArgs): Promise<number> {
   const json = args.flags.json === true;
   const started = performance.now();
   const paths = await repoPaths(process.cwd());
-  const { config } = await loadConfig(paths.root);
-  const head = await headCommit(paths.root);
-  const staged = await getStagedChanges(paths.root);
+  const [{ config }, head, staged] = await Promise.all([loadConfig(paths.root), headCommit(paths.root), getStagedChanges(paths.root)]);
   const reader = new BlobReader(paths.root);
   let input;
   try {
