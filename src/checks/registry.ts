@@ -5,6 +5,6 @@ import type { CheckGroup } from './types.js';
  * imported only when at least one of its ids is to run.
  */
 export const STAGED_CHECKS: CheckGroup[] = [
-  // nix-sync's group is the first entry; migrations the second.
+  { ids: ['nix-sync'], load: async () => (await import('./nixSync.js')).runNixSync },
   { ids: ['migrations'], load: async () => (await import('./migrations.js')).runGroup },
 ];
