@@ -204,7 +204,7 @@ test('migrations new: several folders need --folder; the protected ref is missin
   repo.git('remote', 'remove', 'origin');
   const local = repo.lg(['migrations', 'new', 'local only']);
   assert.is(local.code, 0, local.out);
-  assert.match(local.stdout, /numbered from the local folder only \(no protected ref: origin\/trunk, origin\/main, origin\/master not found/);
+  assert.match(local.stdout, /numbered from the local folder only: no protected ref: origin\/trunk, origin\/main, origin\/master not found/);
   assert.ok(repo.exists(`${DIR}/009_local_only.sql`));
   reset();
 });

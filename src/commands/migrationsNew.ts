@@ -48,7 +48,7 @@ export async function run(args: ParsedArgs): Promise<number> {
   const literal = includeLiteral(registry.path, path);
   const out = process.stdout;
   out.write(`created ${path}\n`);
-  if (protectedRef.ref === null) out.write(`numbered from the local folder only (${protectedRef.note})\n`);
+  if (protectedRef.ref === null) out.write(`numbered from the local folder only: ${protectedRef.note}\n`);
   out.write(`${registry.found ? `register it in ${registry.path}` : `register it where the server embeds migrations (no include_str! list found; e.g. ${registry.path})`}:\n`);
   out.write(`    include_str!("${literal}"),\n`);
   out.write('then run: loom-guard nix update   (the migration is embedded: Cargo.nix must carry its stamp)\n');
