@@ -16,10 +16,11 @@ const REG = 'crates/loom-server/src/db/mod.rs';
 const all = await embeddedMigrations();
 const first5 = Object.fromEntries(Object.entries(all).filter(([name]) => Number(name.slice(0, 3)) <= 5));
 const { repo } = await workspaceRepo({ crates: 3, migrations: first5 });
+repo.git('branch', '-m', 'trunk');
 const remote = tempDir('loom-guard-remote-');
-sh('git', ['init', '-q', '--bare', '-b', 'main', remote]);
+sh('git', ['init', '-q', '--bare', '-b', 'trunk', remote]);
 repo.git('remote', 'add', 'origin', remote);
-repo.git('push', '-q', '--no-verify', 'origin', 'main');
+repo.git('push', '-q', '--no-verify', 'origin', 'trunk');
 repo.git('fetch', '-q', 'origin');
 
 const sqlFiles = (r) => readdirSync(join(r.dir, DIR)).filter((n) => n.endsWith('.sql')).sort();
@@ -69,7 +70,7 @@ test('a teammate\'s pushed 006 blocks our own new 006 once we fetch', () => {
   register(mate);
   restamp(mate);
   mate.commitNoVerify('teammate: 006');
-  mate.git('push', '-q', '--no-verify', 'origin', 'main');
+  mate.git('push', '-q', '--no-verify', 'origin', 'trunk');
 
   repo.write(`${DIR}/006_clips.sql`, 'CREATE TABLE IF NOT EXISTS clips (id TEXT PRIMARY KEY);\n');
   register(repo);
@@ -78,10 +79,10 @@ test('a teammate\'s pushed 006 blocks our own new 006 once we fetch', () => {
   passed(repo.lg(['migrations', 'check'])); // before the fetch nobody knows
   repo.git('fetch', '-q', 'origin');
   const check = repo.lg(['migrations', 'check']);
-  blocked(check, `${DIR}/006_clips.sql`, /is new but numbered 006, and origin\/main already has 006_teammate_flags\.sql: renumber it above/);
-  blocked(repo.commit('our 006'), `${DIR}/006_clips.sql`, /origin\/main already has 006_teammate_flags\.sql/);
+  blocked(check, `${DIR}/006_clips.sql`, /is new but numbered 006, and origin\/trunk already has 006_teammate_flags\.sql: renumber it above/);
+  blocked(repo.commit('our 006'), `${DIR}/006_clips.sql`, /origin\/trunk already has 006_teammate_flags\.sql/);
   reset();
-  repo.git('merge', '-q', '--ff-only', 'origin/main');
+  repo.git('merge', '-q', '--ff-only', 'origin/trunk');
   mate.remove();
 });
 
@@ -147,17 +148,20 @@ test('registry: an unregistered file and a registration of a missing file are bl
   register(repo, [...sqlFiles(repo)].reverse());
   blocked(repo.commit('reversed'), REG, /is registered after/);
   reset();
+  register(repo, []); // the list emptied: still the registry, so every file is unregistered
+  blocked(repo.commit('empty list'), `${DIR}/001_create_threads.sql`, /is not registered in crates\/loom-server\/src\/db\/mod\.rs/);
+  reset();
 });
 
-test('a migration on origin/main: editing, deleting or renaming it is blocked; LOOM_GUARD_SKIP=migrations lets it through, saying so', () => {
+test('a migration on origin/trunk: editing, deleting or renaming it is blocked; LOOM_GUARD_SKIP=migrations lets it through, saying so', () => {
   const file = `${DIR}/003_add_git_metadata.sql`;
   repo.write(file, `${repo.read(file)}ALTER TABLE threads ADD COLUMN git_tag TEXT;\n`);
   restamp(repo);
-  blocked(repo.commit('edit 003'), file, /is edited, but it is on origin\/main/);
+  blocked(repo.commit('edit 003'), file, /is edited, but it is on origin\/trunk/);
   repo.git('rm', '-q', `${DIR}/004_git_repos_and_commits.sql`);
   register(repo);
   restamp(repo);
-  blocked(repo.commit('delete 004'), `${DIR}/004_git_repos_and_commits.sql`, /is deleted, but it is on origin\/main/);
+  blocked(repo.commit('delete 004'), `${DIR}/004_git_repos_and_commits.sql`, /is deleted, but it is on origin\/trunk/);
   reset();
   repo.git('mv', `${DIR}/002_add_visibility.sql`, `${DIR}/002_add_thread_visibility.sql`);
   register(repo);
@@ -187,6 +191,25 @@ test('a commit that touches no migration leaves the check inactive; migrations c
   repo.git('add', '-A');
   assert.is(repo.lg(['migrations', 'check']).code, 1);
   reset();
+
+  // replay modes from the config: `once` applies each file once, `off` does not run SQLite at all.
+  repo.write(`${DIR}/009_seed_log.sql`, "CREATE TABLE IF NOT EXISTS log (msg TEXT);\nINSERT INTO log (msg) VALUES ('hi');\n");
+  register(repo);
+  repo.git('add', '-A');
+  const loom = repo.lg(['migrations', 'check']);
+  assert.is(loom.code, 1);
+  assert.match(loom.out, /009_seed_log\.sql:2: .*takes table log from 1 to 2 rows/);
+  repo.write('.loom-guard.json', JSON.stringify({ replay: 'once' }));
+  const once = repo.lg(['migrations', 'check']);
+  assert.is(once.code, 0, once.out);
+  assert.match(once.out, /applied once/);
+  repo.write('.loom-guard.json', JSON.stringify({ replay: 'off' }));
+  repo.write(`${DIR}/009_seed_log.sql`, 'CREAT nonsense;\n');
+  repo.git('add', '-A');
+  const off = repo.lg(['migrations', 'check']);
+  assert.is(off.code, 0, off.out);
+  assert.not.match(off.out, /replayed|applied/);
+  reset();
   const outside = sh(process.execPath, [join(ROOT, 'dist/cli.js'), 'migrations', 'check'], { cwd: tempDir() });
   assert.is(outside.code, 2);
   assert.is(outside.stderr.trim().split('\n').length, 1);
@@ -207,6 +230,23 @@ test('migrations new: several folders need --folder; the protected ref is missin
   assert.match(local.stdout, /numbered from the local folder only: no protected ref: origin\/trunk, origin\/main, origin\/master not found/);
   assert.ok(repo.exists(`${DIR}/009_local_only.sql`));
   reset();
+});
+
+test('protected ref: the configured one, else origin/trunk, origin/main, origin/master; none is one note', async () => {
+  const { resolveProtectedRef } = await import(join(ROOT, 'dist/migrations/protectedRef.js'));
+  const head = repo.git('rev-parse', 'HEAD').trim();
+  const resolve = (protectedRef = null) => resolveProtectedRef(repo.dir, { protectedRef });
+  assert.is((await resolve()).ref, null);
+  assert.match((await resolve()).note, /^no protected ref: origin\/trunk, origin\/main, origin\/master not found/);
+  repo.git('update-ref', 'refs/remotes/origin/master', head);
+  assert.is((await resolve()).ref, 'origin/master');
+  repo.git('update-ref', 'refs/remotes/origin/main', head);
+  assert.is((await resolve()).ref, 'origin/main');
+  repo.git('update-ref', 'refs/remotes/origin/trunk', head);
+  assert.equal(await resolve(), { ref: 'origin/trunk', commit: head });
+  assert.match((await resolve('release')).note, /protected ref release \(config protectedRef\) does not exist/);
+  repo.git('branch', 'release');
+  assert.is((await resolve('release')).ref, 'release');
 });
 
 test.after(() => {

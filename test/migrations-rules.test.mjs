@@ -95,6 +95,16 @@ test('protected: editing, renaming or deleting a migration on the ref is blocked
   assert.equal(checkProtected({ ...input, allowEdits: true }), []);
 });
 
+test('protected: a file of the same name added on both sides, with different content, is blocked', () => {
+  const mine = f('004_clips.sql', 'CREATE TABLE IF NOT EXISTS clips (id TEXT);\n');
+  const theirs = f('004_clips.sql', 'CREATE TABLE IF NOT EXISTS clips (id INTEGER, url TEXT);\n');
+  const input = { ...base, protectedFiles: [...onTrunk, theirs], target: ['001_a.sql', '002_b.sql', '003_c.sql', '004_clips.sql'].map(mig), changes: [{ status: 'A', path: mine.path }] };
+  const findings = checkProtected({ ...input, targetContent: new Map([[mine.path, mine.content]]) });
+  assert.is(findings.length, 1);
+  assert.match(findings[0].message, /is new here, but origin\/trunk already has a different file of that name/);
+  assert.equal(checkProtected({ ...input, targetContent: new Map([[mine.path, theirs.content]]) }), [], 'the same file on both sides is fine');
+});
+
 test('protected: a migration only on this branch may be edited; an edit back to the ref content passes', () => {
   const local = checkProtected({ ...base, protectedFiles: onTrunk, target: [...onTrunk.map((x) => mig(x.path.split('/').pop())), mig('004_local.sql')], changes: [{ status: 'M', path: `${DIR}/004_local.sql` }] });
   assert.equal(local, []);

@@ -76,14 +76,30 @@ async function findRegistry(ctx: CheckContext, folder: string, listing: string[]
     }
     return { path: config.registry, registrations: registrationsInto(folder, parseRegistrations(config.registry, content)) };
   }
+  const found = await discoverRegistry(reader, target, folder, listing);
+  const src = srcPrefix(folder);
+  if (found || !ctx.base || !ctx.changes.some((c) => c.path.startsWith(src) && c.path.endsWith('.rs'))) return found;
+  // A registry whose every include_str! of the folder was removed in this change is still the
+  // registry: find it in the base state and judge its target content.
+  const before = await discoverRegistry(reader, ctx.base, folder, await listSource(ctx.paths.root, ctx.base));
+  if (!before) return null;
+  const content = await reader.readText(target, before.path);
+  return content === null ? null : { path: before.path, registrations: registrationsInto(folder, parseRegistrations(before.path, content)) };
+}
+
+const srcPrefix = (folder: string) => {
   const crate = dirOf(folder);
-  const prefix = crate === '.' ? 'src/' : `${crate}/src/`;
+  return crate === '.' ? 'src/' : `${crate}/src/`;
+};
+
+async function discoverRegistry(reader: BlobReader, source: Source, folder: string, listing: string[]): Promise<RegistryFound | null> {
+  const prefix = srcPrefix(folder);
   const rust = listing.filter((p) => p.startsWith(prefix) && p.endsWith('.rs'));
   const likely = rust.filter((p) => LIKELY_REGISTRY.test(p.slice(prefix.length)));
-  const first = pickRegistry(folder, await readFiles(reader, target, likely));
+  const first = pickRegistry(folder, await readFiles(reader, source, likely));
   if (first) return first;
   const rest = rust.filter((p) => !likely.includes(p));
-  return pickRegistry(folder, await readFiles(reader, target, rest));
+  return pickRegistry(folder, await readFiles(reader, source, rest));
 }
 
 const FIXES: Record<RuleId, (ref: string | null, registries: string[]) => string> = {

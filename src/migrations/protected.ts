@@ -58,6 +58,9 @@ export function checkProtected(input: ProtectedInput): Finding[] {
       error(from, `is deleted, but it is on ${input.ref} and has already run: restore it (git checkout ${input.ref} -- ${from}) and undo its effect in a new migration`);
     } else if (change.status === 'R') {
       error(from, `is renamed to ${baseName(change.path)}, but it is on ${input.ref} under its old name: rename it back (git mv ${change.path} ${from})`);
+    } else if ((change.status === 'A' || change.status === 'C') && input.targetContent.get(change.path) !== onRef.get(change.path)) {
+      // Both sides added the same name: the ref's file ran on servers, ours never will under that name.
+      error(change.path, `is new here, but ${input.ref} already has a different file of that name: give yours the next free number (loom-guard migrations new <name>)`);
     } else if (change.status === 'M' || change.status === 'T') {
       const now = input.targetContent.get(change.path);
       if (now !== undefined && now === onRef.get(from)) continue; // edited back to exactly what trunk has
