@@ -19,7 +19,7 @@ export type ReplayRunMode = 'loom' | 'once';
 
 export interface ReplayOptions {
   mode: ReplayRunMode;
-  /** Files new or edited in the change: a trigger body in one of them gets a warning. */
+  /** Files new or edited in the change: where a plain split on `;` would cut one, it gets a warning. */
   changed?: Set<string>;
 }
 

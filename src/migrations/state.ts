@@ -9,7 +9,8 @@ import type { SqlFile } from './types.js';
 
 /** Every file path in a state. The worktree state includes untracked, not-ignored files. */
 export async function listSource(root: string, source: Source): Promise<string[]> {
-  if (source.kind === 'index') return listFiles(root, null);
+  // A conflicted index lists a path once per stage: each path counts once here.
+  if (source.kind === 'index') return [...new Set(await listFiles(root, null))];
   if (source.kind === 'commit') return listFiles(root, source.rev);
   const out = await gitText(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
   return [...new Set(out.split('\0').filter(Boolean))];
