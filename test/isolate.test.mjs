@@ -134,7 +134,7 @@ test('SIGKILL mid-run: doctor sees the backup, the next run restores it byte for
   assert.not.equal(snapshot(repo.dir).files, before.files, 'the tree was left isolated');
   const findings = await leftoverFindings(gitDir);
   assert.is(findings.length, 1);
-  assert.is(findings[0].status, 'fail');
+  assert.is(findings[0].status, 'error');
   assert.match(findings[0].message, /interrupted loom-guard run .* left 6 file\(s\)/);
   assert.match(findings[0].fix, /loom-guard check --staged/);
   const r = repo.lg(['check', '--staged'], { env: ENV });

@@ -5,9 +5,10 @@ import { backupDir, guardDir, ownerAlive, readManifest } from './backup.js';
 export { withStagedTree, recoverLeftover } from './session.js';
 export { backupDir } from './backup.js';
 
-/** One doctor line about leftovers of an interrupted run. */
+/** One doctor line about leftovers of an interrupted run (the shape of doctor's Finding). */
 export interface LeftoverFinding {
-  status: 'ok' | 'warn' | 'fail';
+  id: 'leftover';
+  status: 'ok' | 'warn' | 'error';
   message: string;
   fix?: string;
 }
@@ -23,10 +24,11 @@ export async function leftoverFindings(gitDir: string): Promise<LeftoverFinding[
   const manifest = await readManifest(dir);
   if (manifest) {
     if (ownerAlive(manifest)) {
-      findings.push({ status: 'ok', message: `a loom-guard run (pid ${manifest.pid}) is checking the staged tree right now` });
+      findings.push({ id: 'leftover', status: 'ok', message: `a loom-guard run (pid ${manifest.pid}) is checking the staged tree right now` });
     } else {
       findings.push({
-        status: 'fail',
+        id: 'leftover',
+        status: 'error',
         message: `an interrupted loom-guard run (pid ${manifest.pid}, ${manifest.startedAt}) left ${manifest.entries.length} file(s) of your working tree hidden in ${dir}`,
         fix: 'run loom-guard check --staged (or commit again): it restores them first, setting aside anything changed since',
       });
@@ -36,6 +38,7 @@ export async function leftoverFindings(gitDir: string): Promise<LeftoverFinding[
   for (const name of names.filter((n) => n.startsWith('recovered-')).sort()) {
     const where = join(guardDir(gitDir), name);
     findings.push({
+      id: 'leftover',
       status: 'warn',
       message: `earlier versions of files that changed while hidden are kept in ${where}`,
       fix: `follow ${join(where, 'RECOVER.txt')}, then delete the folder: rm -r ${where}`,
