@@ -178,6 +178,18 @@ test('git commit -a checks the working tree it commits (GIT_INDEX_FILE honoured)
   assert.equal(snapshot(repo.dir), before);
 });
 
+test('git commit <path> checks only what that partial commit holds, and keeps the rest staged', () => {
+  repo.write(LIB1, repo.read(LIB1) + '\npub fn broken() -> u64 {\n    nope\n}\n');
+  repo.git('add', LIB1); // staged, but not part of this commit
+  const lib2 = 'crates/loom-crate-02/src/lib.rs';
+  repo.write(lib2, repo.read(lib2) + '\npub fn fine() -> u64 {\n    2\n}\n');
+  const r = repo.tryGit(['commit', '-q', '-m', 'only lib2', '--', lib2], { env: ENV });
+  assert.is(r.code, 0, r.out);
+  assert.match(r.out, /✔ +clippy +1 crate \(loom-crate-02\)/);
+  assert.equal(repo.git('show', '--name-only', '--format=', 'HEAD').trim(), lib2);
+  assert.is(repo.git('status', '--porcelain').trim(), `M  ${LIB1}`);
+});
+
 test.after(() => {
   repo.remove();
   rmSync(gates, { recursive: true, force: true });
