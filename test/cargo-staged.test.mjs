@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Repo, sh, tempDir } from './helpers/repo.mjs';
+import { Repo, ROOT, sh, tempDir } from './helpers/repo.mjs';
 import { workspaceRepo, scaffold, embeddedMigrations } from './helpers/workspace.mjs';
 import { SHARED_TARGET, snapshot } from './helpers/snapshot.mjs';
 
@@ -36,6 +36,35 @@ const commit = (msg, env = ENV) => repo.tryGit(['commit', '-q', '-m', msg], { en
 const head = () => repo.git('rev-parse', 'HEAD').trim();
 
 test.before.each(reset);
+
+const crates = await import(join(ROOT, 'dist/cargo/crates.js'));
+const steps = await import(join(ROOT, 'dist/cargo/steps.js'));
+const config = await import(join(ROOT, 'dist/config.js'));
+
+test('paths to crates: deepest member wins, workspace files mean everything, renames count both sides', () => {
+  const members = [
+    { name: 'root-pkg', dir: '' },
+    { name: 'a', dir: 'crates/a' },
+    { name: 'a-inner', dir: 'crates/a/inner' },
+    { name: 'b', dir: 'crates/b' },
+  ];
+  assert.equal(crates.selectCrates(['crates/a/inner/src/lib.rs', 'crates/b/migrations/001_x.sql'], members), { workspace: false, crates: ['a-inner', 'b'] });
+  assert.equal(crates.selectCrates(['crates/ab/x.rs'], members.slice(1)), { workspace: false, crates: [] });
+  for (const f of ['Cargo.lock', 'rust-toolchain.toml', '.cargo/config.toml', 'clippy.toml', '.rustfmt.toml']) {
+    assert.is(crates.selectCrates(['crates/a/x.rs', f], members).workspace, true, f);
+  }
+  assert.is(crates.selectCrates(['crates/a/clippy.toml'], members.slice(1)).crates[0], 'a');
+});
+
+test('cargo argument arrays, with extra arguments from the config split at --', () => {
+  const cfg = config.parseConfig({ cargoArgs: { clippy: ['--all-targets', '--', '-W', 'clippy::pedantic'], build: ['--locked'] } }, 'test');
+  const two = { workspace: false, crates: ['loom-cli', 'loom-core'] };
+  assert.equal(steps.stepArgs('fmt', two, 'dev-fast', cfg), ['fmt', '--check', '-p', 'loom-cli', '-p', 'loom-core']);
+  assert.equal(steps.stepArgs('clippy', two, 'dev-fast', cfg), ['clippy', '--profile', 'dev-fast', '-p', 'loom-cli', '-p', 'loom-core', '--all-targets', '--', '-D', 'warnings', '-W', 'clippy::pedantic']);
+  assert.equal(steps.stepArgs('build', { workspace: true, crates: ['x'], because: 'Cargo.lock' }, 'dev', cfg), ['build', '--profile', 'dev', '--workspace', '--locked']);
+  assert.is(steps.fixFor('fmt', two, 'dev-fast'), 'cargo fmt -p loom-cli -p loom-core, then git add the formatted files');
+  assert.is(steps.describeSelection(two), '2 crates (loom-cli, loom-core)');
+});
 
 test('a clippy error is blocked with clippy\'s own output and the fix', () => {
   repo.write(LIB1, repo.read(LIB1) + '\npub fn x(v: u64) -> u64 {\n    return v;\n}\n');

@@ -13,7 +13,6 @@ import {
   rm,
   rmdir,
   symlink,
-  unlink,
   writeFile,
 } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -283,9 +282,3 @@ export function ownerAlive(manifest: Manifest): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
-
-export async function removeStaleParts(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
-}
-
-export { unlink };
