@@ -5,5 +5,6 @@ import type { CheckGroup } from './types.js';
  * imported only when at least one of its ids is to run.
  */
 export const STAGED_CHECKS: CheckGroup[] = [
+  { ids: ['nix-sync'], load: async () => (await import('./nixSync.js')).runNixSync },
   { ids: ['fmt', 'clippy', 'build'], load: async () => (await import('./cargoStaged.js')).default },
 ];
