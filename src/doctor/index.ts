@@ -3,6 +3,7 @@ import { configFinding, protectedRefFinding } from './config.js';
 import { devFastProfile, gitAndNode, rustToolchain, skipVariables } from './environment.js';
 import { hookFindings } from './hooks.js';
 import { nixFindings } from './nix.js';
+import { leftoverFindings } from '../isolate/index.js';
 import type { Finding } from './types.js';
 
 /** Every finding about the repository at `cwd`, in the order a person reads them. */
@@ -20,5 +21,6 @@ export async function diagnose(cwd: string): Promise<Finding[]> {
     findings.push(...(await nixFindings(paths, config)));
     findings.push(await protectedRefFinding(paths.root, config));
   }
+  findings.push(...(await leftoverFindings(paths.gitDir)));
   return findings;
 }
