@@ -1,5 +1,6 @@
 import { repoPaths } from '../git.js';
-import { configFinding, protectedRefFinding } from './config.js';
+import { configFinding } from './config.js';
+import { migrationsFinding, protectedRefFinding } from './migrations.js';
 import { devFastProfile, gitAndNode, rustToolchain, skipVariables } from './environment.js';
 import { hookFindings } from './hooks.js';
 import { nixFindings } from './nix.js';
@@ -19,6 +20,7 @@ export async function diagnose(cwd: string): Promise<Finding[]> {
   if (config) {
     findings.push(...(await devFastProfile(paths.root, config.profile)));
     findings.push(...(await nixFindings(paths, config)));
+    findings.push(await migrationsFinding(paths, config));
     findings.push(await protectedRefFinding(paths.root, config));
   }
   findings.push(...(await leftoverFindings(paths.gitDir)));
