@@ -1,4 +1,4 @@
-// (b) The pre-commit cargo checks, warm, for a one-crate change in a generated 30-crate workspace:
+// (b) The pre-commit cargo checks, warm, for a one-crate change in a generated Loom-sized workspace:
 // `loom-guard pre-commit` (what the hook runs) against the same three cargo commands run by hand
 // on that crate, and against the workspace-wide commands. Every contender first makes a fresh
 // one-crate edit, so each measures the same warm incremental work; rounds alternate.
@@ -6,18 +6,13 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alternate, benchEnv, CLI, median, ROOT, run, tempDir, timed } from './lib.mjs';
 
-const scaffold = await import(join(ROOT, 'dist/scaffold.js'));
+import { loomSizedRepo } from './workspace.mjs';
 
 const CRATE = 'loom-crate-05';
 const LIB = `crates/${CRATE}/src/lib.rs`;
 
-export async function benchPreCommit({ rounds = 7, crates = 30 } = {}) {
-  const dir = join(tempDir(), 'ws');
-  run('git', ['init', '-q', '-b', 'main', dir]);
-  const migrations = await scaffold.readMigrations(join(ROOT, 'migrations'));
-  await scaffold.writeFiles(dir, scaffold.workspaceFiles(scaffold.loomWorkspace(crates, migrations)));
-  run('git', ['add', '-A'], { cwd: dir });
-  run('git', ['commit', '-q', '--no-verify', '-m', 'initial'], { cwd: dir });
+export async function benchPreCommit({ rounds = 7, crates = 50, items = 120 } = {}) {
+  const { dir } = await loomSizedRepo(crates, { items });
   const env = benchEnv({ CARGO_TARGET_DIR: join(dir, 'target') });
   const original = readFileSync(join(dir, LIB), 'utf8');
   let edit = 0;
@@ -81,7 +76,7 @@ export function rows(r) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = await benchPreCommit({ rounds: Number(process.argv[2] ?? 7) });
+  const r = await benchPreCommit({ rounds: Number(process.argv[2] ?? 7), crates: Number(process.argv[3] ?? 50) });
   console.log(JSON.stringify(r, null, 2));
   for (const row of rows(r)) console.log(row.join(' | '));
 }

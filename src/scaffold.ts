@@ -14,6 +14,8 @@ export interface CrateSpec {
   deps: string[];
   /** Extra files, path relative to the crate folder. */
   files?: Record<string, string>;
+  /** A module `extra` (src/extra.rs) with this source: bulk for benchmarks. */
+  extra?: string;
 }
 
 export interface WorkspaceSpec {
@@ -102,9 +104,10 @@ mod tests {
 }
 `;
   }
-  const uses = crate.deps.map((d) => `${snake(d)}::add(n, 1)`);
+  const uses = crate.deps.map((d) => (d === CORE ? `${snake(d)}::add(n, 1)` : `${snake(d)}::compute(n)`));
   const body = uses.length ? uses.join(' + ') : 'n';
-  const db = crate.name === SERVER ? 'pub mod db;\n\n' : '';
+  const mods = [crate.name === SERVER ? 'pub mod db;\n' : '', crate.extra ? 'pub mod extra;\n' : ''].join('');
+  const db = mods ? `${mods}\n` : '';
   return `${db}pub fn compute(n: u64) -> u64 {
     ${body}
 }
@@ -207,6 +210,7 @@ export function workspaceFiles(spec: WorkspaceSpec): Map<string, string> {
     files.set(`${base}/Cargo.toml`, crateManifest(crate));
     files.set(`${base}/src/lib.rs`, crateLib(crate));
     for (const [path, content] of Object.entries(crate.files ?? {})) files.set(`${base}/${path}`, content);
+    if (crate.extra) files.set(`${base}/src/extra.rs`, crate.extra);
   }
   const names = Object.keys(spec.migrations).sort();
   if (spec.crates.some((c) => c.name === SERVER)) {
