@@ -1,0 +1,60 @@
+{
+  description = "loom-guard: git hooks that keep a cargo2nix Rust workspace deployable";
+
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+
+  outputs = { self, nixpkgs }:
+    let
+      systems = [ "x86_64-linux" "aarch64-linux" "x86_64-darwin" "aarch64-darwin" ];
+      forAllSystems = f: nixpkgs.lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
+    in
+    {
+      packages = forAllSystems (pkgs: {
+        default = pkgs.buildNpmPackage {
+          pname = "loom-guard";
+          version = (builtins.fromJSON (builtins.readFile ./package.json)).version;
+          src = ./.;
+          nodejs = pkgs.nodejs_20;
+          # Refresh after package-lock.json changes: see README ("Nix").
+          npmDepsHash = pkgs.lib.fakeHash;
+          # better-sqlite3 compiles its native addon against Node's headers.
+          nativeBuildInputs = [ pkgs.python3 ] ++ pkgs.lib.optionals pkgs.stdenv.isDarwin [ pkgs.darwin.cctools ];
+          npmBuildScript = "build";
+          meta = {
+            description = "Git hooks and repository guard for cargo2nix Rust workspaces";
+            mainProgram = "loom-guard";
+            license = pkgs.lib.licenses.mit;
+          };
+        };
+      });
+
+      apps = forAllSystems (pkgs: {
+        default = {
+          type = "app";
+          program = "${self.packages.${pkgs.stdenv.hostPlatform.system}.default}/bin/loom-guard";
+        };
+      });
+
+      devShells = forAllSystems (pkgs: {
+        default = pkgs.mkShell {
+          packages = [
+            pkgs.nodejs_20
+            pkgs.cargo
+            pkgs.rustc
+            pkgs.rustfmt
+            pkgs.clippy
+            pkgs.git
+          ];
+          shellHook = ''
+            if [ -d .git ] || git rev-parse --git-dir >/dev/null 2>&1; then
+              if [ -x ./node_modules/.bin/loom-guard ]; then
+                ./node_modules/.bin/loom-guard install >/dev/null && echo "loom-guard: hooks installed"
+              elif command -v loom-guard >/dev/null 2>&1; then
+                loom-guard install >/dev/null && echo "loom-guard: hooks installed"
+              fi
+            fi
+          '';
+        };
+      });
+    };
+}
