@@ -176,6 +176,59 @@ test('a corrupt cache file is survived and rewritten', () => {
   assert.match(again.out, /✔\s+test\s+workspace\s+\(cached\)/);
 });
 
+test('LOOM_GUARD_SKIP=clippy lets the clippy-failing ref through, and says so', () => {
+  const r = repo.tryGit(['push', 'origin', 'bad'], { env: { LOOM_GUARD_SKIP: 'clippy' } });
+  assert.is(r.code, 0, r.out);
+  assert.match(r.out, /skipped clippy \(LOOM_GUARD_SKIP=clippy\)/);
+  assert.match(r.out, /-\s+clippy\s+skipped/);
+  assert.is(remoteRef('refs/heads/bad'), head('bad'));
+  // A skipped step is not recorded as passed: without the skip, clippy runs (and fails) again.
+  const sha = head('bad');
+  const again = repo.lg(['pre-push', 'origin', remote], { input: `refs/heads/bad ${sha} refs/heads/bad ${sha}\n` });
+  assert.is(again.code, 1, again.out);
+  assert.match(again.out, /✖\s+clippy/);
+});
+
+test('an annotated tag and a force push over unknown commits are planned and checked', () => {
+  repo.git('tag', '-a', 'v1', '-m', 'release 1', 'good');
+  const r = push('origin', 'v1');
+  assert.is(r.code, 0, r.out);
+  assert.match(r.out, /tag v1\s+new tag, 1 commit/);
+  assert.match(r.out, /✔\s+test\s+workspace/);
+  const good = head('good');
+  const unknown = 'c'.repeat(40);
+  const f = repo.lg(['pre-push', 'origin', remote], { input: `refs/heads/good ${good} refs/heads/good ${unknown}\n` });
+  assert.is(f.code, 0, f.out);
+  // Tags are not remote-tracking refs: good's commit is on no ref of origin, so it is checked.
+  assert.match(f.out, /good\s+force push over commits not known here, 1 commit/);
+  assert.match(f.out, /✔\s+test\s+workspace\s+\(cached\)/);
+});
+
+test('two pre-push runs at once both finish and leave a readable cache', async () => {
+  const { spawn } = await import('node:child_process');
+  const { cleanEnv, CLI } = await import('./helpers/repo.mjs');
+  repo.git('checkout', '-q', '-b', 'para', 'main');
+  repo.write('crates/loom-common-core/src/lib.rs', `${repo.read('crates/loom-common-core/src/lib.rs')}\npub fn para() -> u64 {\n    7\n}\n`);
+  repo.commitNoVerify('para change');
+  repo.git('checkout', '-q', 'main');
+  const Z = '0'.repeat(40);
+  const runOne = (ref) =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'pre-push', 'origin', remote], { cwd: repo.dir, env: cleanEnv() });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      child.on('close', (code) => resolve({ code, out }));
+      child.stdin.end(`refs/heads/${ref} ${head(ref)} refs/heads/${ref} ${Z}\n`);
+    });
+  const [a, b] = await Promise.all([runOne('para'), runOne('good')]);
+  assert.is(a.code, 0, a.out);
+  assert.is(b.code, 0, b.out);
+  const parsed = JSON.parse(readFileSync(cacheFile, 'utf8'));
+  assert.ok(parsed.entries.length >= 1);
+  assert.ok(!existsSync(join(repo.dir, '.git/loom-guard/push-tree.lock')), 'the checkout lock is released');
+});
+
 test('check --range and check --all', () => {
   const range = repo.lg(['check', '--range', 'main..good', '--json']);
   assert.is(range.code, 0, range.out);
