@@ -229,6 +229,19 @@ test('two pre-push runs at once both finish and leave a readable cache', async (
   assert.ok(!existsSync(join(repo.dir, '.git/loom-guard/push-tree.lock')), 'the checkout lock is released');
 });
 
+test('a damaged private checkout index is rebuilt', () => {
+  writeFileSync(join(repo.dir, '.git/loom-guard/push-tree.index'), 'garbage');
+  writeFileSync(join(repo.dir, '.git/loom-guard/push-tree/crates/loom-crate-01/src/lib.rs'), 'scribbled on');
+  repo.git('checkout', '-q', '-b', 'idx', 'main');
+  repo.write('crates/loom-crate-01/src/lib.rs', `${repo.read('crates/loom-crate-01/src/lib.rs')}\npub fn idx() -> u64 {\n    3\n}\n`);
+  repo.commitNoVerify('idx change');
+  repo.git('checkout', '-q', 'main');
+  const r = repo.lg(['pre-push', 'origin', remote], { input: `refs/heads/idx ${head('idx')} refs/heads/idx ${'0'.repeat(40)}\n` });
+  assert.is(r.code, 0, r.out);
+  assert.match(r.out, /private checkout/);
+  assert.is(readFileSync(join(repo.dir, '.git/loom-guard/push-tree/crates/loom-crate-01/src/lib.rs'), 'utf8'), repo.git('show', 'idx:crates/loom-crate-01/src/lib.rs'));
+});
+
 test('check --range and check --all', () => {
   const range = repo.lg(['check', '--range', 'main..good', '--json']);
   assert.is(range.code, 0, range.out);

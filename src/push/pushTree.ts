@@ -48,7 +48,13 @@ async function gitIn(repoRoot: string, layout: PushTreeLayout, args: string[], i
 export async function syncPushTree(repoRoot: string, layout: PushTreeLayout, tree: string): Promise<void> {
   await mkdir(layout.tree, { recursive: true });
   // --reset rather than -m: a file a build script rewrote in the checkout must not stop the move.
-  await gitIn(repoRoot, layout, ['read-tree', '--reset', '-u', tree]);
+  try {
+    await gitIn(repoRoot, layout, ['read-tree', '--reset', '-u', tree]);
+  } catch {
+    // A damaged private index (an interrupted run, a full disk) is rebuilt: it only caches stat data.
+    await rm(layout.index, { force: true });
+    await gitIn(repoRoot, layout, ['read-tree', '--reset', '-u', tree]);
+  }
   // read-tree trusts the index for files that did not change between trees; anything edited or
   // deleted behind its back (a build script, a curious user) is found by stat and put back.
   await gitIn(repoRoot, layout, ['update-index', '-q', '--refresh']).catch(() => '');
