@@ -2,7 +2,9 @@ import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/pro
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GuardError } from './errors.js';
+import { loadConfig } from './config.js';
 import { repoPaths } from './git.js';
+import { relevantFunction, shimPatterns, WATCH_FILES, type ShimPatterns } from './hookPatterns.js';
 
 /*
  * Hooks are written here rather than through simple-git-hooks: simple-git-hooks overwrites and, on
@@ -20,12 +22,71 @@ export const CHAINED_SUFFIX = '.loom-guard-chained';
 const shimDir = fileURLToPath(new URL('../hooks/', import.meta.url));
 const cliPath = fileURLToPath(new URL('./cli.js', import.meta.url));
 
-/** The shim as shipped in hooks/, with the absolute paths of this install recorded. */
-export async function renderShim(hook: HookName): Promise<string> {
+/**
+ * The shim as shipped in hooks/, with the absolute paths of this install recorded and, for
+ * pre-commit, the no-op patterns of the repository's effective config.
+ */
+export async function renderShim(hook: HookName, root: string): Promise<string> {
   const template = await readFile(join(shimDir, hook), 'utf8');
-  return template
+  let shim = template
     .replace(/^recorded_node=''$/m, `recorded_node=${shellQuote(process.execPath)}`)
     .replace(/^recorded_cli=''$/m, `recorded_cli=${shellQuote(cliPath)}`);
+  if (hook === 'pre-commit') {
+    const patterns = await repoShimPatterns(root);
+    if (patterns) {
+      shim = shim
+        .replace(/^fast_path=0$/m, 'fast_path=1')
+        .replace(/^watch_files=''$/m, `watch_files='${WATCH_FILES.join(' ')}'`)
+        .replace(/^relevant\(\) \{ return 0; \}$/m, relevantFunction(patterns));
+    }
+  }
+  return shim;
+}
+
+/** The no-op patterns for this repository, or null (no-op path off) when unsure. */
+async function repoShimPatterns(root: string): Promise<ShimPatterns | null> {
+  const { config } = await loadConfig(root);
+  const manifestText = await readOrNull(join(root, 'Cargo.toml'));
+  let manifest: Record<string, unknown> | null = null;
+  if (manifestText !== null) {
+    const { parse } = await import('smol-toml');
+    try {
+      manifest = parse(manifestText) as Record<string, unknown>;
+    } catch {
+      return null; // unreadable manifest: let Node look at every commit
+    }
+  }
+  return shimPatterns(config, manifest);
+}
+
+/** True when a config or manifest the shim's patterns came from is newer than the shim. */
+export async function shimIsStale(root: string, hookPath: string): Promise<boolean> {
+  const shimTime = await stat(hookPath).then((s) => s.mtimeMs, () => null);
+  if (shimTime === null) return false;
+  for (const file of WATCH_FILES) {
+    const t = await stat(join(root, file)).then((s) => s.mtimeMs, () => null);
+    if (t !== null && t > shimTime) return true;
+  }
+  return false;
+}
+
+/** Re-renders an installed pre-commit shim whose patterns may be stale, so the no-op path comes back. */
+export async function refreshStaleShim(root: string, hooksDir: string): Promise<boolean> {
+  const path = join(hooksDir, 'pre-commit');
+  const current = await readOrNull(path);
+  // Only a shim rendered by install carries patterns; the shipped one (core.hooksPath into
+  // node_modules) is never rewritten.
+  if (!isOurs(current) || !current?.includes('\nfast_path=1\n') || !(await shimIsStale(root, path))) return false;
+  await writeShim(path, await renderShim('pre-commit', root));
+  return true;
+}
+
+async function writeShim(path: string, shim: string): Promise<void> {
+  // Write beside and rename, so git never sees a half-written hook.
+  const tmp = `${path}.loom-guard-tmp`;
+  await writeFile(tmp, shim, { mode: 0o755 });
+  await chmod(tmp, 0o755);
+  await rename(tmp, path);
 }
 
 /** Single-quotes a value for sh: the recorded paths are data, never code. */
@@ -58,7 +119,7 @@ export interface HookAction {
 }
 
 export async function installHooks(cwd: string): Promise<{ hooksDir: string; actions: HookAction[] }> {
-  const { hooksDir } = await repoPaths(cwd);
+  const { hooksDir, root } = await repoPaths(cwd);
   await mkdir(hooksDir, { recursive: true });
   // Check every hook before writing any, so a refusal leaves nothing half-installed.
   const plans: Array<{ hook: HookName; path: string; current: string | null }> = [];
@@ -81,12 +142,7 @@ export async function installHooks(cwd: string): Promise<{ hooksDir: string; act
     } else if (current !== null) {
       action = 'updated';
     }
-    const shim = await renderShim(hook);
-    // Write beside and rename, so git never sees a half-written hook.
-    const tmp = `${path}.loom-guard-tmp`;
-    await writeFile(tmp, shim, { mode: 0o755 });
-    await chmod(tmp, 0o755);
-    await rename(tmp, path);
+    await writeShim(path, await renderShim(hook, root));
     actions.push({ hook, path, action });
   }
   return { hooksDir, actions };

@@ -24,5 +24,8 @@ export async function runStaged(cwd: string, reporter = new Reporter()): Promise
     reader.close();
   }
   if (reporter.results.length) reporter.summary(performance.now() - started, 'pre-commit');
+  // The config or workspace manifest changed since install: bring the shim's no-op patterns up to date.
+  const { refreshStaleShim } = await import('./install.js');
+  await refreshStaleShim(paths.root, paths.hooksDir).catch(() => false);
   return reporter.failed() ? 1 : 0;
 }

@@ -166,7 +166,7 @@ test('the shim fails closed when loom-guard cannot be found, and says how to byp
   repo.install();
   const hook = join(repo.dir, '.git/hooks/pre-commit');
   writeFileSync(hook, readFileSync(hook, 'utf8').replace(/^recorded_cli=.*$/m, "recorded_cli='/nonexistent/cli.js'"));
-  repo.write('README.md', '# e\n');
+  repo.write('src/lib.rs', 'pub fn f() {}\n');
   const c = repo.commit('no loom-guard', { env: { PATH: '/usr/bin:/bin' } });
   assert.is.not(c.code, 0);
   assert.match(c.out, /cannot find loom-guard/);

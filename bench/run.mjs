@@ -1,0 +1,51 @@
+// npm run bench: every measurement side by side in one run; prints a markdown table and writes
+// bench/results/latest.json. Not part of the test suite.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fmt, ROOT } from './lib.mjs';
+
+if (!existsSync(join(ROOT, 'bench/node_modules/.bin/prek'))) {
+  console.error('bench: installing the peers (husky, lint-staged, lefthook, prek) into bench/node_modules');
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: join(ROOT, 'bench'), stdio: 'inherit' });
+  if (r.status !== 0) process.exit(2);
+}
+
+const only = process.argv[2] ? new RegExp(process.argv[2]) : null;
+const sections = [
+  ['noop', './noop.mjs', 'benchNoop'],
+  ['pre-commit', './pre-commit.mjs', 'benchPreCommit'],
+  ['nix-check', './nix-check.mjs', 'benchNixCheck'],
+  ['migrations-check', './migrations-check.mjs', 'benchMigrationsCheck'],
+  ['pre-push', './pre-push.mjs', 'benchPrePush'],
+];
+const results = {
+  date: new Date().toISOString(),
+  machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+};
+const rows = [];
+for (const [name, file, fn] of sections) {
+  if (only && !only.test(name)) continue;
+  if (!existsSync(new URL(file, import.meta.url))) {
+    rows.push([name, 'not built', '', '']);
+    continue;
+  }
+  console.error(`bench: ${name} …`);
+  const mod = await import(file);
+  const r = await mod[fn]();
+  results[name] = r;
+  rows.push(...(mod.rows ? mod.rows(r) : [[name, JSON.stringify(r), '', '']]));
+}
+
+mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+writeFileSync(join(ROOT, 'bench/results/latest.json'), JSON.stringify(results, null, 2));
+const table = [
+  `Measured ${results.date.slice(0, 10)} on ${results.machine}; medians of alternating runs in one process.`,
+  '',
+  '| measurement | value | compared with | target |',
+  '| --- | --- | --- | --- |',
+  ...rows.map((r) => `| ${r.join(' | ')} |`),
+].join('\n');
+console.log(table);
+export { fmt };

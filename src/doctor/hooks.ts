@@ -1,0 +1,72 @@
+import { access, constants, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { git, type RepoPaths } from '../git.js';
+import { CHAINED_SUFFIX, HOOKS, isOurs } from '../install.js';
+import { commandExists, run } from '../proc.js';
+import { version } from '../version.js';
+import { error, ok, warn, type Finding } from './types.js';
+
+/** The loom-guard a shim would start, in the shim's own order, or null. */
+async function resolveFromShim(root: string, shim: string): Promise<{ how: string; command: string[] } | null> {
+  const local = join(root, 'node_modules/.bin/loom-guard');
+  if (await access(local, constants.X_OK).then(() => true, () => false)) return { how: './node_modules/.bin', command: [local] };
+  if (await commandExists('loom-guard')) return { how: 'PATH', command: ['loom-guard'] };
+  const node = /^recorded_node='(.*)'$/m.exec(shim)?.[1];
+  const cli = /^recorded_cli='(.*)'$/m.exec(shim)?.[1];
+  if (node && cli && (await stat(cli).then(() => true, () => false))) return { how: `recorded ${cli}`, command: [node, cli] };
+  return null;
+}
+
+async function configValue(root: string, scope: '--local' | '--global', key: string): Promise<string | null> {
+  const r = await git(root, ['config', scope, '--get', key]);
+  return r.exitCode === 0 ? r.stdout.toString('utf8').trim() : null;
+}
+
+export async function hookFindings(paths: RepoPaths): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const local = await configValue(paths.root, '--local', 'core.hooksPath');
+  const global = await configValue(paths.root, '--global', 'core.hooksPath');
+  if (local || global) {
+    const which = local ? `core.hooksPath=${local} (this repository)` : `core.hooksPath=${global} (global: every repository)`;
+    findings.push(ok('hooksPath', `${which}: git looks for hooks in ${paths.hooksDir}`));
+  } else {
+    findings.push(ok('hooksPath', `hooks live in ${paths.hooksDir}`));
+  }
+  for (const hook of HOOKS) {
+    const path = join(paths.hooksDir, hook);
+    const content = await readFile(path, 'utf8').catch(() => null);
+    if (content === null) {
+      findings.push(error(hook, `no ${hook} hook in ${paths.hooksDir}: the guard is off`, 'npx loom-guard install'));
+      continue;
+    }
+    if (!isOurs(content)) {
+      findings.push(
+        error(hook, `${path} was not written by loom-guard: loom-guard does not run`, 'npx loom-guard install (keeps that hook and runs it first)'),
+      );
+      continue;
+    }
+    const mode = (await stat(path)).mode;
+    if (!(mode & 0o111)) {
+      findings.push(error(hook, `${path} is not executable: git skips it`, `chmod +x ${path}`));
+      continue;
+    }
+    const chained = await stat(path + CHAINED_SUFFIX).then(() => true, () => false);
+    const resolved = await resolveFromShim(paths.root, content);
+    if (!resolved) {
+      findings.push(error(hook, `${hook} cannot find loom-guard (node_modules/.bin, PATH, recorded path): every commit fails`, 'npm install --save-dev loom-guard, then npx loom-guard install'));
+      continue;
+    }
+    const [command, ...args] = resolved.command as [string, ...string[]];
+    const v = await run(command, [...args, '--version'], { cwd: paths.root }).catch(() => null);
+    const found = v && v.exitCode === 0 ? v.stdout.toString('utf8').trim() : null;
+    const chain = chained ? `; runs your previous hook (${hook}${CHAINED_SUFFIX}) first` : '';
+    if (!found) {
+      findings.push(error(hook, `${hook} finds loom-guard through ${resolved.how} but it does not start`, 'npm install (or npx loom-guard install again)'));
+    } else if (found !== version()) {
+      findings.push(warn(hook, `${hook} installed, runs loom-guard ${found} (through ${resolved.how}), this is ${version()}${chain}`, 'npx loom-guard install'));
+    } else {
+      findings.push(ok(hook, `${hook} installed, runs loom-guard ${found} through ${resolved.how}${chain}`));
+    }
+  }
+  return findings;
+}
