@@ -1,25 +1,27 @@
 // Benchmark of the pre-push full check on a generated 30-crate Loom-shaped workspace:
 // cold (no private checkout, no target folder, no cache), warm (one crate changed since the last
 // run) and a cache hit (the same tree again). Each figure is the median of `runs` timed runs of
-// `loom-guard pre-push` fed the ref line git would give, on a branch that is not checked out, so
-// the private checkout is used every time.
+// `loom-guard pre-push` fed the ref line git would give, for a branch that is not checked out, so
+// the private checkout is used every time. The floor it is compared with: the four cargo commands
+// run by hand, cold, in a fresh export of the same commit.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchEnv, CLI, median, ROOT, tempDir } from './lib.mjs';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const CLI = join(ROOT, 'dist/cli.js');
+const CARGO_STEPS = [
+  ['fmt', '--all', '--', '--check'],
+  ['clippy', '--workspace', '--', '-D', 'warnings'],
+  ['build', '--workspace'],
+  ['test', '--workspace'],
+];
 
-function env() {
-  const e = { ...process.env, NO_COLOR: '1', GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'bench@example.invalid', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'bench@example.invalid' };
-  for (const key of ['LOOM_GUARD_SKIP', 'SKIP_SIMPLE_GIT_HOOKS', 'CARGO_TARGET_DIR', 'GIT_DIR', 'GIT_INDEX_FILE', 'GIT_WORK_TREE']) delete e[key];
-  return e;
-}
-
-function sh(cmd, args, cwd, input) {
-  const r = spawnSync(cmd, args, { cwd, env: env(), input, encoding: 'utf8', maxBuffer: 64 << 20 });
+function sh(cmd, args, cwd, input, extraEnv = {}) {
+  const env = benchEnv();
+  for (const key of ['CARGO_TARGET_DIR', 'GIT_DIR', 'GIT_INDEX_FILE', 'GIT_WORK_TREE']) delete env[key];
+  Object.assign(env, extraEnv);
+  const r = spawnSync(cmd, args, { cwd, env, input, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.error) throw r.error;
   return { code: r.status ?? 128, out: (r.stdout ?? '') + (r.stderr ?? ''), stdout: r.stdout ?? '' };
 }
@@ -30,15 +32,25 @@ function git(cwd, ...args) {
   return r.stdout.trim();
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
+function bareCargoCold(repo, rev) {
+  const dir = tempDir('loom-guard-bench-bare-');
+  try {
+    const tar = spawnSync('git', ['archive', rev], { cwd: repo, maxBuffer: 256 << 20 });
+    spawnSync('tar', ['-x', '-C', dir], { input: tar.stdout });
+    const started = performance.now();
+    for (const args of CARGO_STEPS) {
+      const r = sh('cargo', args, dir, undefined, { CARGO_TARGET_DIR: join(dir, 'target') });
+      if (r.code !== 0) throw new Error(`cargo ${args.join(' ')} failed: ${r.out}`);
+    }
+    return performance.now() - started;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export async function benchPrePush({ crates = 30, runs = 3, log = (line) => process.stderr.write(`${line}\n`) } = {}) {
   const scaffold = await import(join(ROOT, 'dist/scaffold.js'));
-  const dir = mkdtempSync(join(tmpdir(), 'loom-guard-bench-push-'));
+  const dir = tempDir('loom-guard-bench-push-');
   try {
     const spec = scaffold.loomWorkspace(crates, await scaffold.readMigrations(join(ROOT, 'migrations')));
     for (const [path, content] of scaffold.workspaceFiles(spec)) {
@@ -62,7 +74,7 @@ export async function benchPrePush({ crates = 30, runs = 3, log = (line) => proc
       return { ms, out: r.out };
     };
 
-    // A commit on the branch that is not checked out, touching one crate (its tree is new).
+    // A commit on the branch that is not checked out, touching one leaf crate (its tree is new).
     let edits = 0;
     const changeOneCrate = () => {
       edits += 1;
@@ -76,6 +88,7 @@ export async function benchPrePush({ crates = 30, runs = 3, log = (line) => proc
     const cold = [];
     const warm = [];
     const cached = [];
+    const bare = [];
     for (let i = 0; i < runs; i++) {
       rmSync(join(commonDir, 'loom-guard'), { recursive: true, force: true });
       changeOneCrate();
@@ -90,6 +103,10 @@ export async function benchPrePush({ crates = 30, runs = 3, log = (line) => proc
       if (!/\(cached\)/.test(r.out)) throw new Error(`cache hit ${i + 1} was not cached:\n${r.out}`);
       cached.push(r.ms);
     }
+    for (let i = 0; i < runs; i++) {
+      bare.push(bareCargoCold(dir, 'pushed'));
+      log(`  bare cargo, cold ${i + 1}: ${(bare[i] / 1000).toFixed(2)}s`);
+    }
     return {
       name: 'pre-push full check',
       crates,
@@ -97,15 +114,25 @@ export async function benchPrePush({ crates = 30, runs = 3, log = (line) => proc
       coldMs: Math.round(median(cold)),
       warmMs: Math.round(median(warm)),
       cacheHitMs: Math.round(median(cached)),
-      samples: { cold: cold.map(Math.round), warm: warm.map(Math.round), cacheHit: cached.map(Math.round) },
+      bareCargoColdMs: Math.round(median(bare)),
+      samples: { cold: cold.map(Math.round), warm: warm.map(Math.round), cacheHit: cached.map(Math.round), bareCargoCold: bare.map(Math.round) },
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/** Rows for bench/run.mjs: measurement, value, compared with, target. */
+export function rows(r) {
+  const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+  return [
+    [`pre-push full check, cold (${r.crates} crates)`, s(r.coldMs), `the four cargo commands by hand, cold: ${s(r.bareCargoColdMs)}`, ''],
+    ['pre-push full check, warm (one crate changed)', s(r.warmMs), `cold ${s(r.coldMs)}`, 'incremental, not a cold build'],
+    ['pre-push full check, cache hit (same tree)', s(r.cacheHitMs), `warm ${s(r.warmMs)}`, 'no cargo run'],
+  ];
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const runs = Number(process.env.BENCH_RUNS ?? 3);
-  const result = await benchPrePush({ runs });
+  const result = await benchPrePush({ runs: Number(process.env.BENCH_RUNS ?? 3) });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
