@@ -71,7 +71,10 @@ export function aggregate(id: string, perCommit: Array<{ commit: CommitInfo; res
       status: 'fail',
       summary: `${failed.length} of ${commits} failed, first ${first.commit.short} "${first.commit.subject}"`,
       details: failed.map(block).join('\n'),
-      fix: first.result.fix ? `${first.result.fix} (rewrite ${first.commit.short} with git rebase -i ${first.commit.short}~1, or fix it in a new commit only if the remote may carry the broken one)` : undefined,
+      // The broken commit itself must change (trunk is deployed at every commit): say how to edit it.
+      fix: first.result.fix
+        ? `${first.result.fix}, in commit ${first.commit.short}: git rebase -i ${first.commit.parent ? `${first.commit.short}~1` : '--root'}, mark it "edit", fix, git commit --amend, git rebase --continue`
+        : undefined,
       durationMs,
     };
   }
