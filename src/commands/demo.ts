@@ -1,6 +1,57 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import kleur from 'kleur';
 import type { ParsedArgs } from '../args.js';
-import { notBuilt } from '../notBuilt.js';
+import { UsageError } from '../errors.js';
+import { commandExists } from '../proc.js';
+import { colourEnabled, formatDuration } from '../report.js';
 
-export async function run(_args: ParsedArgs): Promise<number> {
-  notBuilt('demo');
+export async function run(args: ParsedArgs): Promise<number> {
+  if (args.positionals.length) throw new UsageError(`demo: unexpected argument "${args.positionals[0]}"`);
+  const { SCENARIOS, buildDemoRepo, removeDemo } = await import('../demo/scenarios.js');
+  kleur.enabled = colourEnabled(process.stdout);
+  const out = (line = '') => process.stdout.write(`${line}\n`);
+  const hasCargo = (await commandExists('cargo')) && (await commandExists('rustfmt')) && (await commandExists('cargo-clippy'));
+  const base = await mkdtemp(join(tmpdir(), 'loom-guard-demo-'));
+  out(kleur.bold('loom-guard demo: real commits and pushes through the hooks of a throwaway Loom-shaped repository'));
+  if (!hasCargo) out(kleur.yellow('cargo, rustfmt or clippy is not on PATH: the scenarios that need cargo are skipped'));
+  let started = performance.now();
+  const repo = await buildDemoRepo(base, hasCargo);
+  out(`${kleur.dim('repository')} ${repo.dir} ${kleur.dim(`(4 crates, 10 migrations, Cargo.nix, bare remote; ${formatDuration(performance.now() - started)})`)}`);
+  out();
+  let failures = 0;
+  let ran = 0;
+  const total = SCENARIOS.length;
+  try {
+    for (const [i, scenario] of SCENARIOS.entries()) {
+      const head = `${kleur.bold(`${i + 1}/${total}`)} ${scenario.title}`;
+      if (scenario.needsCargo && !hasCargo) {
+        out(`${kleur.dim('-')} ${head} ${kleur.dim('(skipped: needs cargo)')}`);
+        continue;
+      }
+      started = performance.now();
+      const result = await scenario.act(repo);
+      const took = formatDuration(performance.now() - started);
+      const outcome = result.exitCode === 0 ? 'pass' : 'block';
+      const reason = scenario.shows ? scenario.shows.test(result.all) : true;
+      const asExpected = outcome === scenario.expect && reason;
+      ran++;
+      if (!asExpected) failures++;
+      const verdict = outcome === 'pass' ? 'passed' : 'blocked';
+      const mark = asExpected ? kleur.green('✔') : kleur.red('✖');
+      out(`${mark} ${head}: ${verdict}${asExpected ? ', as expected' : `, expected it to ${scenario.expect === 'pass' ? 'pass' : 'be blocked'}`} ${kleur.dim(took)}`);
+      const lines = result.all.trim().split('\n').filter(Boolean);
+      const shown = outcome === 'block' || !asExpected ? lines.slice(0, 14) : lines.filter((l) => /skipped|cached|✔|✖/.test(l)).slice(0, 8);
+      for (const line of shown) out(kleur.dim(`    │ ${line}`));
+      if (scenario.after) await scenario.after(repo);
+    }
+  } finally {
+    if (args.flags.keep) out(`\nkept: ${base}`);
+    else await removeDemo(base);
+  }
+  out();
+  const summary = `${ran - failures} of ${ran} scenarios behaved as expected${ran < total ? ` (${total - ran} skipped: no cargo)` : ''}`;
+  out(failures ? kleur.red(summary) : kleur.green(summary));
+  return failures ? 1 : 0;
 }
