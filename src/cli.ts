@@ -39,6 +39,7 @@ Hooks it did not write are left alone.`,
     usage: 'loom-guard pre-commit',
     summary: 'what the pre-commit hook runs: the checks on exactly the staged content',
     help: `Runs nix-sync, migrations, fmt, clippy and build on exactly what is staged.
+nix-sync is inactive (one dim line, never a failure) in a repository without Cargo.nix.
 Opt out with LOOM_GUARD_SKIP=1 (everything) or LOOM_GUARD_SKIP=clippy,build (those checks);
 SKIP_SIMPLE_GIT_HOOKS=1 and git commit --no-verify work too.`,
     flags: {},
@@ -72,11 +73,12 @@ interrupted run. Exit 1 when anything blocks every commit or disables the guard.
     load: () => import('./commands/doctor.js'),
   },
   'nix check': {
-    usage: 'loom-guard nix check',
+    usage: 'loom-guard nix check [--json]',
     summary: 'is Cargo.nix in sync with Cargo.lock, the manifests and the embedded resources?',
     help: `Checks the staged state (the committed state when nothing is staged). Exit 0 in sync, 1 out of
-sync, 2 cannot tell. Inactive, with a note, in a repository without Cargo.nix.`,
-    flags: {},
+sync, 2 cannot tell. Inactive, with a note, in a repository without Cargo.nix.
+--json   the verdict, findings, both hashes and the stamp as JSON on stdout`,
+    flags: { json: 'boolean' },
     load: () => import('./commands/nixCheck.js'),
   },
   'nix update': {

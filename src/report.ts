@@ -88,7 +88,7 @@ export class Reporter {
 
   check(result: CheckResult): void {
     this.results.push(result);
-    const parts = [this.paint(result.status, SYMBOLS[result.status]), this.colour.bold(result.id.padEnd(10))];
+    const parts = [`${this.paint(result.status, SYMBOLS[result.status])} ${this.colour.bold(result.id.padEnd(10))}`];
     if (result.summary) parts.push(result.summary);
     if (result.status === 'cached') parts.push(this.colour.dim('(cached)'));
     if (result.durationMs !== undefined) parts.push(this.colour.dim(formatDuration(result.durationMs)));

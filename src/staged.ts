@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { STAGED_CHECKS } from './checks/registry.js';
 import { loadConfig } from './config.js';
 import { BlobReader, getStagedChanges, headCommit, INDEX, commitSource, repoPaths } from './git.js';
@@ -10,6 +12,11 @@ export async function runStaged(cwd: string, reporter = new Reporter()): Promise
   const skip = announceSkips(reporter);
   if (skip.all) return 0;
   const paths = await repoPaths(cwd);
+  // A run killed mid-check (SIGKILL, power loss) left files hidden: put them back before anything else.
+  if (await stat(join(paths.gitDir, 'loom-guard', 'backup')).then(() => true, () => false)) {
+    const { recoverLeftover } = await import('./isolate/index.js');
+    await recoverLeftover(paths, reporter);
+  }
   const { config } = await loadConfig(paths.root);
   const head = await headCommit(paths.root);
   const changes = await getStagedChanges(paths.root);

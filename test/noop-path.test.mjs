@@ -111,6 +111,13 @@ test('a config or manifest newer than the shim hands over', () => {
   repo.remove();
 });
 
+test('a backup left by a killed run hands over, so Node can put the files back', () => {
+  const repo = repoWithUnreachableNode();
+  repo.write('.git/loom-guard/backup/manifest.json', '{}');
+  assert.ok(handedOver(repo, write('README.md', '# edited\n')), 'leftover backup');
+  repo.remove();
+});
+
 test('a partial skip hands over so Node can say what it skips', () => {
   const repo = repoWithUnreachableNode();
   repo.write('README.md', '# y\n');

@@ -1,0 +1,72 @@
+import type { CheckId } from '../checkIds.js';
+import { GuardError } from '../errors.js';
+import { commandExists } from '../proc.js';
+import { colourEnabled, type CheckResult } from '../report.js';
+import { indexManifests, MetadataError, mayConcernCargo, selectCrates, workspaceMembers } from '../cargo/crates.js';
+import { Progress, describeSelection, hasProfile, runCargoSteps } from '../cargo/steps.js';
+import { recoverLeftover, withStagedTree } from '../isolate/index.js';
+import type { CheckContext, CheckGroupRun } from './types.js';
+
+/*
+ * fmt, clippy and build on exactly the staged crates (pre-commit). The crates come from the staged
+ * paths; the checks run on a working tree that holds exactly the index (src/isolate), which is
+ * put back byte for byte afterwards.
+ */
+
+const inactive = (ids: CheckId[], summary: string): CheckResult[] => ids.map((id) => ({ id, status: 'inactive', summary }));
+
+const run: CheckGroupRun = async (ctx: CheckContext, ids: CheckId[]) => {
+  // The pre-push job checks whole trees with its own steps; this group judges the index only.
+  if (ctx.target.kind !== 'index') return inactive(ids, 'pre-commit only');
+  const { root, gitDir } = ctx.paths;
+
+  // A run killed earlier may have left the tree hidden: put it back before anything else.
+  await recoverLeftover(ctx.paths, ctx.reporter);
+
+  const paths = ctx.changes.flatMap((c) => (c.oldPath ? [c.path, c.oldPath] : [c.path]));
+  const manifests = await indexManifests(root);
+  if (!manifests.hasRoot) return inactive(ids, 'no Cargo.toml at the repository root');
+  const rootManifest = await ctx.reader.readText(ctx.target, 'Cargo.toml');
+  const rootIsPackage = /^\s*\[package\]/m.test(rootManifest ?? '');
+  if (!mayConcernCargo(paths, manifests, rootIsPackage)) return inactive(ids, 'no Rust changes staged');
+
+  if (!(await commandExists('cargo'))) {
+    throw new GuardError('cargo is not on PATH: install Rust (https://rustup.rs), or skip these checks once with LOOM_GUARD_SKIP=fmt,clippy,build');
+  }
+
+  let profile = ctx.config.profile;
+  if (!(await hasProfile(rootManifest, profile))) {
+    ctx.reporter.warn(
+      `Cargo.toml has no [profile.${profile}]: clippy and build use the dev profile (add [profile.${profile}] with inherits = "dev", debug = 0 for faster hooks)`,
+    );
+    profile = 'dev';
+  }
+
+  const started = performance.now();
+  return withStagedTree(ctx.paths, ctx.reporter, async () => {
+    let members;
+    try {
+      members = await workspaceMembers(root, gitDir, manifests.key);
+    } catch (error) {
+      if (!(error instanceof MetadataError)) throw error;
+      const [first, ...rest] = ids;
+      return [
+        { id: first as CheckId, status: 'fail', summary: 'cargo metadata failed', details: error.output, fix: 'fix the Cargo.toml named above, then git add it', durationMs: performance.now() - started },
+        ...rest.map((id): CheckResult => ({ id, status: 'skip', summary: 'not run: cargo metadata failed' })),
+      ];
+    }
+    const selection = selectCrates(paths, members);
+    if (!selection.crates.length) return inactive(ids, 'no workspace crate staged');
+    return runCargoSteps({
+      root,
+      ids,
+      selection,
+      profile,
+      config: ctx.config,
+      colour: colourEnabled(process.stderr),
+      progress: new Progress(process.stderr, describeSelection(selection)),
+    });
+  });
+};
+
+export default run;
