@@ -257,10 +257,7 @@ test('check --range and check --all', () => {
   assert.is(repo.lg(['check', '--range', 'main...good']).code, 2);
 });
 
-const nixSyncLanded = existsSync(join(ROOT, 'dist/checks/nixSync.js'));
-// Registered only once the nix-sync check exists (a skipped uvu test confuses test/run.mjs's count).
-if (!nixSyncLanded) console.log('note: dist/checks/nixSync.js not built yet: the stale middle Cargo.nix case is not run');
-if (nixSyncLanded) test('a middle commit with a stale Cargo.nix refuses the push and names it, though the tip fixes it', async () => {
+test('a middle commit with a stale Cargo.nix refuses the push and names it, though the tip fixes it', async () => {
   repo.git('checkout', '-q', '-b', 'nix', 'main');
   const grown = structuredClone(spec);
   grown.crates.push({ name: 'loom-crate-extra', deps: ['loom-common-core'] });
