@@ -6,5 +6,6 @@ import type { CheckGroup } from './types.js';
  */
 export const STAGED_CHECKS: CheckGroup[] = [
   { ids: ['nix-sync'], load: async () => (await import('./nixSync.js')).runNixSync },
+  { ids: ['migrations'], load: async () => (await import('./migrations.js')).runGroup },
   { ids: ['fmt', 'clippy', 'build'], load: async () => (await import('./cargoStaged.js')).default },
 ];

@@ -1,0 +1,214 @@
+import type { Config } from '../config.js';
+import { commitSource, type BlobReader, type Change, type Source } from '../git.js';
+import type { CheckResult } from '../report.js';
+import { checkNames, looksLikeMigration } from '../migrations/names.js';
+import { checkProtected } from '../migrations/protected.js';
+import { resolveProtectedRef, type ProtectedRef } from '../migrations/protectedRef.js';
+import { checkRegistry, parseRegistrations, pickRegistry, registrationsInto, type Registration } from '../migrations/registry.js';
+import { replay } from '../migrations/replay.js';
+import { dirOf, folderMatcher, foldersIn, listSource, readFiles, type FolderMatcher } from '../migrations/state.js';
+import { formatFinding, type Finding, type RuleId, type SqlFile } from '../migrations/types.js';
+import type { CheckContext, CheckGroupRun } from './types.js';
+
+/*
+ * The `migrations` check: names, numbering against the protected ref, edits to protected
+ * migrations, include_str! registration and replay, for every migrations folder of the target
+ * state. It reads only through ctx.reader, so the same code judges the index (pre-commit) and a
+ * commit (pre-push). In the hooks it does work only when the change touches a migrations folder or
+ * the registry file; `migrations check` forces it.
+ */
+
+const ID = 'migrations';
+
+/** The registry file under a crate's src/ is found by content; these names are read first. */
+const LIKELY_REGISTRY = /(^|\/)(db|database|migrat[a-z]*|schema|store|storage|sql)(\/|\.rs$)/i;
+
+function crateSrc(path: string): string | null {
+  const at = path.lastIndexOf('/src/');
+  if (at >= 0) return path.slice(0, at);
+  return path.startsWith('src/') ? '.' : null;
+}
+
+/** Does this Rust text include_str! a file inside a migrations folder? */
+function registersMigrations(path: string, content: string | null, isFolder: FolderMatcher): boolean {
+  if (!content || !content.includes('include_str!')) return false;
+  return parseRegistrations(path, content).some((r) => isFolder(dirOf(r.path)));
+}
+
+/** Whether the change touches a migrations folder or the file that registers migrations. */
+export async function touchesMigrations(
+  changes: Change[],
+  config: Pick<Config, 'registry'>,
+  isFolder: FolderMatcher,
+  reader: BlobReader,
+  target: Source,
+  base: Source | null,
+): Promise<boolean> {
+  const rust: string[] = [];
+  for (const c of changes) {
+    for (const p of [c.path, c.oldPath]) {
+      if (!p) continue;
+      if (isFolder(dirOf(p))) return true;
+      if (config.registry !== null && p === config.registry) return true;
+      if (config.registry === null && p.endsWith('.rs') && crateSrc(p) !== null) rust.push(p);
+    }
+  }
+  // Without a configured registry, a Rust file is the registry when it (before or after) embeds a
+  // migration: reading the changed Rust files of the change is the only way to know.
+  for (const p of rust) {
+    const [now, before] = await Promise.all([reader.readText(target, p), base ? reader.readText(base, p) : null]);
+    if (registersMigrations(p, now, isFolder) || registersMigrations(p, before, isFolder)) return true;
+  }
+  return false;
+}
+
+interface RegistryFound {
+  path: string;
+  registrations: Registration[];
+}
+
+async function findRegistry(ctx: CheckContext, folder: string, listing: string[]): Promise<RegistryFound | Finding | null> {
+  const { config, reader, target } = ctx;
+  if (config.registry !== null) {
+    const content = await reader.readText(target, config.registry);
+    if (content === null) {
+      return { rule: 'registry', file: config.registry, severity: 'error', message: 'is the configured registry (config "registry") but does not exist: fix the path in the config or set it to null' };
+    }
+    return { path: config.registry, registrations: registrationsInto(folder, parseRegistrations(config.registry, content)) };
+  }
+  const found = await discoverRegistry(reader, target, folder, listing);
+  const src = srcPrefix(folder);
+  if (found || !ctx.base || !ctx.changes.some((c) => c.path.startsWith(src) && c.path.endsWith('.rs'))) return found;
+  // A registry whose every include_str! of the folder was removed in this change is still the
+  // registry: find it in the base state and judge its target content.
+  const before = await discoverRegistry(reader, ctx.base, folder, await listSource(ctx.paths.root, ctx.base));
+  if (!before) return null;
+  const content = await reader.readText(target, before.path);
+  return content === null ? null : { path: before.path, registrations: registrationsInto(folder, parseRegistrations(before.path, content)) };
+}
+
+const srcPrefix = (folder: string) => {
+  const crate = dirOf(folder);
+  return crate === '.' ? 'src/' : `${crate}/src/`;
+};
+
+async function discoverRegistry(reader: BlobReader, source: Source, folder: string, listing: string[]): Promise<RegistryFound | null> {
+  const prefix = srcPrefix(folder);
+  const rust = listing.filter((p) => p.startsWith(prefix) && p.endsWith('.rs'));
+  const likely = rust.filter((p) => LIKELY_REGISTRY.test(p.slice(prefix.length)));
+  const first = pickRegistry(folder, await readFiles(reader, source, likely));
+  if (first) return first;
+  const rest = rust.filter((p) => !likely.includes(p));
+  return pickRegistry(folder, await readFiles(reader, source, rest));
+}
+
+const FIXES: Record<RuleId, (ref: string | null, registries: string[]) => string> = {
+  names: () => 'rename the files as shown (git mv)',
+  protected: (ref) =>
+    `leave what is on ${ref} as it is and put changes in a new migration (loom-guard migrations new <name>); to override once: LOOM_GUARD_SKIP=migrations`,
+  registry: (_ref, registries) => `fix the include_str! lines in ${registries.join(', ') || 'the registry file'}`,
+  replay: () => 'make the statements named above safe to run at every start-up (CREATE … IF NOT EXISTS, INSERT OR IGNORE)',
+};
+
+export interface MigrationsCheckOptions {
+  /** Run even when the change touches no migration (the `migrations check` command). */
+  force: boolean;
+}
+
+export async function checkMigrations(ctx: CheckContext, options: MigrationsCheckOptions): Promise<CheckResult> {
+  const started = performance.now();
+  const elapsed = () => performance.now() - started;
+  const { config, paths, reader, target } = ctx;
+  const isFolder = await folderMatcher(config.migrations);
+  if (!options.force && !(await touchesMigrations(ctx.changes, config, isFolder, reader, target, ctx.base))) {
+    return { id: ID, status: 'inactive', summary: 'no migration changes', durationMs: elapsed() };
+  }
+
+  const listing = await listSource(paths.root, target);
+  const deleted = ctx.changes.filter((c) => c.status === 'D' || c.status === 'R').map((c) => c.oldPath ?? c.path);
+  const folders = foldersIn([...listing, ...deleted], isFolder);
+  if (!folders.length) {
+    return { id: ID, status: 'inactive', summary: `no migrations folder (${config.migrations.join(', ') || 'none configured'})`, durationMs: elapsed() };
+  }
+
+  const protectedRef: ProtectedRef = await resolveProtectedRef(paths.root, config);
+  if (protectedRef.ref === null) ctx.reporter.note(`migrations: ${protectedRef.note}; numbering and edit rules skipped`);
+  const protectedListing = protectedRef.ref ? await listSource(paths.root, commitSource(protectedRef.commit)) : [];
+
+  const changed = new Set(ctx.changes.filter((c) => c.status !== 'D').map((c) => c.path));
+  const findings: Finding[] = [];
+  const registries: string[] = [];
+  let total = 0;
+  for (const folder of folders) {
+    const files = await readFiles(reader, target, listing.filter((p) => dirOf(p) === folder));
+    const names = checkNames(files);
+    findings.push(...names.findings);
+    total += names.migrations.length;
+
+    if (protectedRef.ref) {
+      const refFiles = await readFiles(
+        reader,
+        commitSource(protectedRef.commit),
+        protectedListing.filter((p) => dirOf(p) === folder && looksLikeMigration(p)),
+      );
+      findings.push(
+        ...checkProtected({
+          ref: protectedRef.ref,
+          target: names.migrations,
+          targetContent: new Map(files.filter((f) => changed.has(f.path)).map((f) => [f.path, f.content])),
+          protectedFiles: refFiles,
+          changes: ctx.changes.filter((c) => dirOf(c.path) === folder || (c.oldPath !== undefined && dirOf(c.oldPath) === folder)),
+          width: names.width,
+          allowEdits: config.allowEdits,
+        }),
+      );
+    }
+
+    const registry = await findRegistry(ctx, folder, listing);
+    if (registry && 'rule' in registry) {
+      findings.push(registry);
+    } else if (registry) {
+      registries.push(registry.path);
+      findings.push(
+        ...checkRegistry({
+          registryPath: registry.path,
+          registrations: registry.registrations,
+          migrations: names.migrations,
+          existing: new Set(files.map((f) => f.path)),
+        }),
+      );
+    }
+
+    if (config.replay !== 'off') {
+      const content = new Map(files.map((f) => [f.path, f.content]));
+      const ordered: SqlFile[] = names.migrations.map((m) => ({ path: m.path, content: content.get(m.path) ?? '' }));
+      findings.push(...(await replay(ordered, { mode: config.replay, changed })));
+    }
+  }
+
+  const errors = findings.filter((f) => f.severity === 'error');
+  const warnings = findings.filter((f) => f.severity === 'warning');
+  const replayed = config.replay === 'loom' ? ', replayed twice' : config.replay === 'once' ? ', applied once' : '';
+  const where = folders.length === 1 ? folders[0] : `${folders.length} folders`;
+  const details = [...errors, ...warnings].map(formatFinding).join('\n');
+  if (errors.length) {
+    const rules = [...new Set(errors.map((f) => f.rule))];
+    return {
+      id: ID,
+      status: 'fail',
+      summary: `${errors.length} problem${errors.length === 1 ? '' : 's'} in ${where}`,
+      details,
+      fix: rules.map((r) => FIXES[r](protectedRef.ref, [...new Set(registries)])).join('; '),
+      durationMs: elapsed(),
+    };
+  }
+  return {
+    id: ID,
+    status: warnings.length ? 'warn' : 'pass',
+    summary: `${total} migration${total === 1 ? '' : 's'} in ${where}${replayed}`,
+    ...(warnings.length ? { details } : {}),
+    durationMs: elapsed(),
+  };
+}
+
+export const runGroup: CheckGroupRun = async (ctx) => [await checkMigrations(ctx, { force: false })];
