@@ -1,6 +1,38 @@
 import type { ParsedArgs } from '../args.js';
-import { notBuilt } from '../notBuilt.js';
+import { UsageError } from '../errors.js';
+import { Reporter } from '../report.js';
 
-export async function run(_args: ParsedArgs): Promise<number> {
-  notBuilt('pre-push');
+/** Everything git wrote on stdin (nothing when a person runs the command at a terminal). */
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function run(args: ParsedArgs): Promise<number> {
+  const [remote, url] = args.positionals;
+  if (!remote || args.positionals.length > 2) {
+    throw new UsageError('pre-push: expected <remote> <url> (git passes them to the pre-push hook), with the ref lines on stdin');
+  }
+  const { parsePushLines, planPushes, pushedCommits, refLabel, tipCommit } = await import('../push/refs.js');
+  const { runPushJob, refusalHint } = await import('../push/job.js');
+  const lines = parsePushLines(await readStdin());
+  const reporter = new Reporter();
+  if (!lines.length) {
+    reporter.note('pre-push: no refs on stdin, nothing to check');
+    return 0;
+  }
+  const cwd = process.cwd();
+  const plans = await planPushes(cwd, remote, lines);
+  const KIND = { delete: 'deleted', new: 'new branch', update: 'update', 'force-unknown': 'force push over commits not known here' } as const;
+  const targets = [];
+  for (const plan of plans) {
+    const kind = plan.tag && plan.kind === 'new' ? 'new tag' : KIND[plan.kind];
+    targets.push({ label: refLabel(plan), kind, commits: await pushedCommits(cwd, plan), tip: await tipCommit(cwd, plan) });
+  }
+  process.stderr.write(`loom-guard pre-push → ${remote}${url && url !== remote ? ` (${url})` : ''}\n`);
+  const result = await runPushJob(cwd, targets, { what: 'pre-push', reporter });
+  if (result.exitCode !== 0) reporter.error(refusalHint(result.targets));
+  return result.exitCode;
 }

@@ -1,0 +1,181 @@
+import { relative } from 'node:path';
+import type { CheckId } from '../checkIds.js';
+import type { Config } from '../config.js';
+import { git, gitText, headCommit, type RepoPaths } from '../git.js';
+import { run } from '../proc.js';
+import type { CheckResult, Reporter } from '../report.js';
+import { isSkipped, type SkipRequest } from '../skip.js';
+import type { PushCache } from './cache.js';
+import { lockPushTree, pushTreeLayout, syncPushTree } from './pushTree.js';
+
+/*
+ * The full check on one pushed commit: the four workspace-wide cargo steps, on exactly that
+ * commit's tree. In place when the working tree is that commit and nothing else; otherwise in
+ * the private checkout (pushTree.ts) with its own persistent target folder.
+ */
+
+export type FullStep = Extract<CheckId, 'fmt' | 'clippy' | 'build' | 'test'>;
+export const FULL_STEPS: readonly FullStep[] = ['fmt', 'clippy', 'build', 'test'];
+
+/**
+ * The cargo command of each step. config.cargoArgs go to cargo itself, before the `--` that
+ * starts the tool's own arguments (e.g. `"clippy": ["--all-targets"]`).
+ */
+export function cargoCommand(step: FullStep, config: Config): string[] {
+  const extra = config.cargoArgs[step];
+  switch (step) {
+    case 'fmt':
+      return ['fmt', '--all', ...extra, '--', '--check'];
+    case 'clippy':
+      return ['clippy', '--workspace', ...extra, '--', '-D', 'warnings'];
+    case 'build':
+      return ['build', '--workspace', ...extra];
+    case 'test':
+      return ['test', '--workspace', ...extra];
+  }
+}
+
+const FIX: Record<FullStep, string> = {
+  fmt: 'cargo fmt --all, commit, push again',
+  clippy: 'fix the warnings above (cargo clippy --workspace -- -D warnings), commit, push again',
+  build: 'fix the errors above (cargo build --workspace), commit, push again',
+  test: 'fix the failing tests above (cargo test --workspace), commit, push again',
+};
+
+/** The end of a tool's output: where cargo puts the error and the test summary. */
+export function tail(text: string, lines = 80): string {
+  const all = text.trimEnd().split('\n');
+  if (all.length <= lines) return all.join('\n');
+  return [`… (${all.length - lines} earlier lines not shown)`, ...all.slice(-lines)].join('\n');
+}
+
+export interface FullCheckOutcome {
+  commit: string;
+  tree: string;
+  failed: FullStep[];
+  /** Where it ran: 'cache', 'in place', or the private checkout. */
+  where: string;
+}
+
+export interface FullCheckerOptions {
+  paths: RepoPaths;
+  config: Config;
+  reporter: Reporter;
+  skip: SkipRequest;
+  cache: PushCache;
+}
+
+export class FullChecker {
+  /** Results by tree within this run: two refs at one tree are checked once. */
+  private readonly seen = new Map<string, { label: string; results: Map<FullStep, CheckResult> }>();
+
+  constructor(private readonly options: FullCheckerOptions) {}
+
+  /** Runs (or recalls) the full check on `commit`, reporting one line per step. */
+  async check(commit: string, label: string): Promise<FullCheckOutcome> {
+    const { paths, reporter, skip, cache } = this.options;
+    const tree = (await gitText(paths.root, ['rev-parse', `${commit}^{tree}`])).trim();
+    const active = FULL_STEPS.filter((s) => !isSkipped(skip, s));
+    const results = new Map<FullStep, CheckResult>();
+    for (const s of FULL_STEPS) if (!active.includes(s)) results.set(s, { id: s, status: 'skip', summary: `skipped (${skip.source})` });
+
+    const earlier = this.seen.get(tree);
+    const passed = await cache.passedSteps(tree);
+    const toRun: FullStep[] = [];
+    for (const step of active) {
+      const before = earlier?.results.get(step);
+      if (before?.status === 'fail') {
+        results.set(step, { id: step, status: 'fail', summary: `same tree as ${earlier?.label}, failed above`, fix: before.fix });
+      } else if (passed.has(step)) {
+        results.set(step, { id: step, status: 'cached', summary: 'workspace' });
+      } else {
+        toRun.push(step);
+      }
+    }
+
+    let where = 'cache';
+    if (toRun.length) {
+      const ran = await this.runSteps(commit, tree, toRun);
+      where = ran.where;
+      for (const [step, result] of ran.results) results.set(step, result);
+      const ok = toRun.filter((s) => results.get(s)?.status === 'pass');
+      await cache.record(tree, ok).catch((error: Error) => reporter.warn(`could not record the full-check cache (${error.message})`));
+    }
+    for (const step of FULL_STEPS) reporter.check(results.get(step) as CheckResult);
+    if (!earlier) this.seen.set(tree, { label, results });
+    return { commit, tree, failed: active.filter((s) => results.get(s)?.status === 'fail'), where };
+  }
+
+  /** True when the working tree is exactly `commit`: HEAD is it and git status shows nothing. */
+  private async inPlace(commit: string): Promise<boolean> {
+    const { root } = this.options.paths;
+    if ((await headCommit(root)) !== commit) return false;
+    // GIT_OPTIONAL_LOCKS=0: git status must not write the user's index while refreshing it.
+    const result = await run('git', ['status', '--porcelain', '-z', '--untracked-files=normal'], {
+      cwd: root,
+      env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' },
+    });
+    return result.exitCode === 0 && result.stdout.length === 0;
+  }
+
+  private async runSteps(commit: string, tree: string, steps: FullStep[]): Promise<{ where: string; results: Map<FullStep, CheckResult> }> {
+    const { paths, reporter } = this.options;
+    const subject = (await git(paths.root, ['log', '-1', '--format=%h %s', commit])).stdout.toString('utf8').trim();
+    if (await this.inPlace(commit)) {
+      reporter.note(`full check of ${subject}: in the working tree (it is that commit, unchanged)`);
+      return { where: 'in place', results: await this.cargoSteps(paths.root, process.env, steps) };
+    }
+    const layout = pushTreeLayout(paths.commonDir);
+    const shown = relative(paths.root, layout.tree) || layout.tree;
+    const release = await lockPushTree(layout, (pid) => reporter.note(`waiting for another loom-guard run (process ${pid}) to finish with ${shown}`));
+    try {
+      const started = performance.now();
+      await syncPushTree(paths.root, layout, tree);
+      const ms = Math.round(performance.now() - started);
+      reporter.note(`full check of ${subject}: in the private checkout ${shown} (updated in ${ms}ms; target ${relative(paths.root, layout.target) || layout.target})`);
+      const env: NodeJS.ProcessEnv = { ...process.env, CARGO_TARGET_DIR: layout.target };
+      for (const key of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE']) delete env[key];
+      return { where: shown, results: await this.cargoSteps(layout.tree, env, steps) };
+    } finally {
+      await release();
+    }
+  }
+
+  private async cargoSteps(cwd: string, env: NodeJS.ProcessEnv, steps: FullStep[]): Promise<Map<FullStep, CheckResult>> {
+    const results = new Map<FullStep, CheckResult>();
+    const progress = process.stderr.isTTY === true;
+    for (const step of steps) {
+      if (step === 'test' && results.get('build')?.status === 'fail') {
+        results.set(step, { id: step, status: 'fail', summary: 'not run: the build failed', fix: FIX.build });
+        continue;
+      }
+      const args = cargoCommand(step, this.options.config);
+      if (progress) process.stderr.write(`  … cargo ${args.join(' ')}`);
+      let result;
+      try {
+        result = await run('cargo', args, { cwd, env });
+      } catch (error) {
+        results.set(step, {
+          id: step,
+          status: 'fail',
+          summary: 'cargo could not be started',
+          details: (error as Error).message,
+          fix: 'install the Rust toolchain (rustup) so cargo is on PATH',
+        });
+        continue;
+      } finally {
+        if (progress) process.stderr.write('\r\x1b[K');
+      }
+      const ok = result.exitCode === 0;
+      results.set(step, {
+        id: step,
+        status: ok ? 'pass' : 'fail',
+        summary: ok ? 'workspace' : `cargo ${args.join(' ')} failed (exit ${result.exitCode})`,
+        details: ok ? undefined : tail(result.all),
+        fix: ok ? undefined : FIX[step],
+        durationMs: result.durationMs,
+      });
+    }
+    return results;
+  }
+}

@@ -1,0 +1,100 @@
+import kleur from 'kleur';
+import { loadConfig } from '../config.js';
+import { BlobReader, repoPaths } from '../git.js';
+import { Reporter, type CheckResult } from '../report.js';
+import { announceSkips } from '../runChecks.js';
+import { PushCache, toolchainFingerprint } from './cache.js';
+import { describeCommits, runCommitChecks, type CommitInfo } from './commitChecks.js';
+import { FullChecker } from './fullCheck.js';
+import { pushTreeLayout } from './pushTree.js';
+import type { PushedCommit } from './refs.js';
+
+/*
+ * The push job shared by the pre-push hook and `check --range/--all`: for each target (a pushed
+ * ref, a range, HEAD) the per-commit rules on its commits, then the full check on its tip.
+ */
+
+export interface PushTarget {
+  /** How the target is named in the output: `main`, `tag v1`, `A..B`. */
+  label: string;
+  /** What kind of update it is, for the header: `update`, `new branch`, `deleted`. */
+  kind: string;
+  /** Commits to run the per-commit rules on, oldest first. */
+  commits: PushedCommit[];
+  /** The commit the full check runs on, or null (a deletion). */
+  tip: string | null;
+}
+
+export interface TargetOutcome {
+  label: string;
+  kind: string;
+  failedCommits: CommitInfo[];
+  failedSteps: string[];
+  results: CheckResult[];
+}
+
+export interface PushJobResult {
+  exitCode: number;
+  targets: TargetOutcome[];
+}
+
+export async function runPushJob(
+  cwd: string,
+  targets: PushTarget[],
+  options: { what: string; reporter?: Reporter; out?: (text: string) => void },
+): Promise<PushJobResult> {
+  const started = performance.now();
+  const reporter = options.reporter ?? new Reporter();
+  const out = options.out ?? ((text: string) => void process.stderr.write(text));
+  const skip = announceSkips(reporter);
+  if (skip.all) return { exitCode: 0, targets: [] };
+  const paths = await repoPaths(cwd);
+  const { config } = await loadConfig(paths.root);
+  const cache = new PushCache(pushTreeLayout(paths.commonDir).base, await toolchainFingerprint(paths.root, config));
+  const full = new FullChecker({ paths, config, reporter, skip, cache });
+  const reader = new BlobReader(paths.root);
+  const outcomes: TargetOutcome[] = [];
+  const checkedCommits = new Set<string>();
+  try {
+    for (const target of targets) {
+      const first = reporter.results.length;
+      const fresh = target.commits.filter((c) => !checkedCommits.has(c.sha));
+      const again = target.commits.length - fresh.length;
+      const counted = `${target.commits.length} commit${target.commits.length === 1 ? '' : 's'}`;
+      out(`${kleur.bold(target.label)}  ${target.kind}${target.tip ? `, ${counted}${again ? ` (${again} checked above)` : ''}` : ''}\n`);
+      if (!target.tip) {
+        outcomes.push({ label: target.label, kind: target.kind, failedCommits: [], failedSteps: [], results: [] });
+        continue;
+      }
+      for (const c of fresh) checkedCommits.add(c.sha);
+      const infos = await describeCommits(paths.root, fresh);
+      const failedCommits = await runCommitChecks(infos, { paths, config, reader, reporter, skip });
+      const { failed } = await full.check(target.tip, target.label);
+      outcomes.push({ label: target.label, kind: target.kind, failedCommits, failedSteps: failed, results: reporter.results.slice(first) });
+    }
+  } finally {
+    reader.close();
+  }
+  const checked = outcomes.filter((o) => o.results.length);
+  if (checked.length) reporter.summary(performance.now() - started, options.what);
+  const refused = outcomes.some((o) => o.results.some((r) => r.status === 'fail'));
+  if (outcomes.length > 1 || refused) {
+    for (const o of outcomes) {
+      const bad = o.results.filter((r) => r.status === 'fail').map((r) => r.id);
+      const state = !o.results.length
+        ? kleur.dim(`${o.kind}: nothing to check`)
+        : bad.length
+          ? kleur.red(`✖ failed: ${[...new Set(bad)].join(', ')}`)
+          : kleur.green('✔ passed');
+      out(`  ${o.label}  ${state}\n`);
+    }
+  }
+  return { exitCode: refused ? 1 : 0, targets: outcomes };
+}
+
+/** The closing line of a refused push: git pushes all refs or none. */
+export function refusalHint(outcomes: TargetOutcome[]): string {
+  const ids = [...new Set(outcomes.flatMap((o) => o.results.filter((r) => r.status === 'fail').map((r) => r.id)))];
+  const refs = outcomes.length > 1 ? `all ${outcomes.length} refs of this push are refused (git pushes all or none)` : 'the push is refused';
+  return `${refs}: fix what failed and push again; to push anyway once: LOOM_GUARD_SKIP=${ids.join(',')} git push (or git push --no-verify)`;
+}
