@@ -34,13 +34,15 @@ export async function run(args: ParsedArgs): Promise<number> {
       const result = await scenario.act(repo);
       const took = formatDuration(performance.now() - started);
       const outcome = result.exitCode === 0 ? 'pass' : 'block';
-      const reason = scenario.shows ? scenario.shows.test(result.all) : true;
-      const asExpected = outcome === scenario.expect && reason;
+      const expect = typeof scenario.expect === 'function' ? scenario.expect(repo) : scenario.expect;
+      const shows = typeof scenario.shows === 'function' ? scenario.shows(repo) : scenario.shows;
+      const reason = shows ? shows.test(result.all) : true;
+      const asExpected = outcome === expect && reason;
       ran++;
       if (!asExpected) failures++;
       const verdict = outcome === 'pass' ? 'passed' : 'blocked';
       const mark = asExpected ? kleur.green('✔') : kleur.red('✖');
-      out(`${mark} ${head}: ${verdict}${asExpected ? ', as expected' : `, expected it to ${scenario.expect === 'pass' ? 'pass' : 'be blocked'}`} ${kleur.dim(took)}`);
+      out(`${mark} ${head}: ${verdict}${asExpected ? ', as expected' : `, expected it to ${expect === 'pass' ? 'pass' : 'be blocked'}`} ${kleur.dim(took)}`);
       const lines = result.all.trim().split('\n').filter(Boolean);
       const shown = outcome === 'block' || !asExpected ? lines.slice(0, 14) : lines.filter((l) => /skipped|cached|✔|✖/.test(l)).slice(0, 8);
       for (const line of shown) out(kleur.dim(`    │ ${line}`));

@@ -19,9 +19,10 @@ export interface DemoRepo {
 
 export interface Scenario {
   title: string;
-  expect: 'pass' | 'block';
+  /** The outcome it must have; a function where it depends on the machine (cargo or not). */
+  expect: 'pass' | 'block' | ((repo: DemoRepo) => 'pass' | 'block');
   /** A pattern the hook's output must contain, proving it passed or blocked for the right reason. */
-  shows?: RegExp;
+  shows?: RegExp | ((repo: DemoRepo) => RegExp);
   needsCargo: boolean;
   act: (repo: DemoRepo) => Promise<RunResult>;
   /** Put the repository back the way the next scenario expects it. */
@@ -139,10 +140,10 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
-    title: 'loom-guard doctor finds the set-up healthy',
-    expect: 'pass',
+    title: 'loom-guard doctor checks the set-up (healthy; without cargo it says cargo is missing)',
+    expect: (repo) => (repo.hasCargo ? 'pass' : 'block'),
     needsCargo: false,
-    shows: /pre-commit\s+pre-commit installed/,
+    shows: (repo) => (repo.hasCargo ? /pre-commit\s+pre-commit installed/ : /cargo not found/),
     act: (repo) => loomGuard(repo, ['doctor']),
   },
   {
