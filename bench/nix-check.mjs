@@ -81,6 +81,14 @@ export async function benchNixCheck({ inProcessRuns = 20, processRuns = 15 } = {
   }
 }
 
+/** Rows for bench/run.mjs: measurement, value, compared with, target. */
+export function rows(r) {
+  return [
+    [`\`nix check\`, largest corpus pair (${r.pair}, ${Math.round(r.lockBytes / 1024)} KiB Cargo.lock), whole process`, `${r.wholeProcessMedianMs.toFixed(0)} ms`, '', ''],
+    ['`nix check` in-process (read through git + rule)', `${r.inProcessMedianMs.toFixed(1)} ms`, `rule alone ${r.ruleOnlyMedianMs.toFixed(1)} ms`, ''],
+  ];
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const r = await benchNixCheck();
   console.log(`nix check on ${r.pair} (Cargo.lock ${r.lockBytes} bytes, ${r.verdict}, exit ${r.exitCode})`);
