@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GuardError } from './errors.js';
 import { loadConfig } from './config.js';
+import { pathExists, readTextOrNull } from './fsx.js';
 import { repoPaths } from './git.js';
 import { relevantFunction, shimPatterns, WATCH_FILES, type ShimPatterns } from './hookPatterns.js';
 
@@ -46,7 +47,7 @@ export async function renderShim(hook: HookName, root: string): Promise<string> 
 /** The no-op patterns for this repository, or null (no-op path off) when unsure. */
 async function repoShimPatterns(root: string): Promise<ShimPatterns | null> {
   const { config } = await loadConfig(root);
-  const manifestText = await readOrNull(join(root, 'Cargo.toml'));
+  const manifestText = await readTextOrNull(join(root, 'Cargo.toml'));
   let manifest: Record<string, unknown> | null = null;
   if (manifestText !== null) {
     const { parse } = await import('smol-toml');
@@ -73,7 +74,7 @@ export async function shimIsStale(root: string, hookPath: string): Promise<boole
 /** Re-renders an installed pre-commit shim whose patterns may be stale, so the no-op path comes back. */
 export async function refreshStaleShim(root: string, hooksDir: string): Promise<boolean> {
   const path = join(hooksDir, 'pre-commit');
-  const current = await readOrNull(path);
+  const current = await readTextOrNull(path);
   // Only a shim rendered by install carries patterns; the shipped one (core.hooksPath into
   // node_modules) is never rewritten.
   if (!isOurs(current) || !current?.includes('\nfast_path=1\n') || !(await shimIsStale(root, path))) return false;
@@ -98,19 +99,6 @@ export function isOurs(content: string | null): boolean {
   return content !== null && content.includes(SHIM_MARKER);
 }
 
-async function readOrNull(path: string): Promise<string | null> {
-  return readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return null;
-    throw error;
-  });
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 export interface HookAction {
   hook: HookName;
@@ -125,8 +113,8 @@ export async function installHooks(cwd: string): Promise<{ hooksDir: string; act
   const plans: Array<{ hook: HookName; path: string; current: string | null }> = [];
   for (const hook of HOOKS) {
     const path = join(hooksDir, hook);
-    const current = await readOrNull(path);
-    if (current !== null && !isOurs(current) && (await exists(path + CHAINED_SUFFIX))) {
+    const current = await readTextOrNull(path);
+    if (current !== null && !isOurs(current) && (await pathExists(path + CHAINED_SUFFIX))) {
       throw new GuardError(
         `${path}: a hook loom-guard did not write is in place, and ${hook}${CHAINED_SUFFIX} is already taken: merge or move one of them, then run loom-guard install again`,
       );
@@ -153,14 +141,14 @@ export async function uninstallHooks(cwd: string): Promise<{ hooksDir: string; a
   const actions: HookAction[] = [];
   for (const hook of HOOKS) {
     const path = join(hooksDir, hook);
-    const current = await readOrNull(path);
+    const current = await readTextOrNull(path);
     const chained = path + CHAINED_SUFFIX;
     if (current !== null && !isOurs(current)) {
       actions.push({ hook, path, action: 'foreign-kept' });
       continue;
     }
     if (current !== null) await rm(path);
-    if (await exists(chained)) {
+    if (await pathExists(chained)) {
       // rename keeps the chained hook's bytes and mode exactly as they were before install.
       await rename(chained, path);
       actions.push({ hook, path, action: 'restored' });

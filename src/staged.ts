@@ -1,7 +1,7 @@
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { STAGED_CHECKS } from './checks/registry.js';
 import { loadConfig } from './config.js';
+import { pathExists } from './fsx.js';
 import { BlobReader, getStagedChanges, headCommit, INDEX, commitSource, repoPaths } from './git.js';
 import { Reporter } from './report.js';
 import { announceSkips, runCheckGroups } from './runChecks.js';
@@ -13,7 +13,7 @@ export async function runStaged(cwd: string, reporter = new Reporter()): Promise
   if (skip.all) return 0;
   const paths = await repoPaths(cwd);
   // A run killed mid-check (SIGKILL, power loss) left files hidden: put them back before anything else.
-  if (await stat(join(paths.gitDir, 'loom-guard', 'backup')).then(() => true, () => false)) {
+  if (await pathExists(join(paths.gitDir, 'loom-guard', 'backup'))) {
     const { recoverLeftover } = await import('./isolate/index.js');
     await recoverLeftover(paths, reporter);
   }

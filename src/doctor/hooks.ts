@@ -1,5 +1,6 @@
 import { access, constants, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathExists } from '../fsx.js';
 import { git, type RepoPaths } from '../git.js';
 import { CHAINED_SUFFIX, HOOKS, isOurs } from '../install.js';
 import { commandExists, run } from '../proc.js';
@@ -13,7 +14,7 @@ async function resolveFromShim(root: string, shim: string): Promise<{ how: strin
   if (await commandExists('loom-guard')) return { how: 'PATH', command: ['loom-guard'] };
   const node = /^recorded_node='(.*)'$/m.exec(shim)?.[1];
   const cli = /^recorded_cli='(.*)'$/m.exec(shim)?.[1];
-  if (node && cli && (await stat(cli).then(() => true, () => false))) return { how: `recorded ${cli}`, command: [node, cli] };
+  if (node && cli && (await pathExists(cli))) return { how: `recorded ${cli}`, command: [node, cli] };
   return null;
 }
 
@@ -50,7 +51,7 @@ export async function hookFindings(paths: RepoPaths): Promise<Finding[]> {
       findings.push(error(hook, `${path} is not executable: git skips it`, `chmod +x ${path}`));
       continue;
     }
-    const chained = await stat(path + CHAINED_SUFFIX).then(() => true, () => false);
+    const chained = await pathExists(path + CHAINED_SUFFIX);
     const resolved = await resolveFromShim(paths.root, content);
     if (!resolved) {
       findings.push(error(hook, `${hook} cannot find loom-guard (node_modules/.bin, PATH, recorded path): every commit fails`, 'npm install --save-dev loom-guard, then npx loom-guard install'));

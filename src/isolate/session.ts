@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { access, mkdir, rm, unlink } from 'node:fs/promises';
+import { mkdir, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { GuardError } from '../errors.js';
+import { pathExists } from '../fsx.js';
 import { git, type RepoPaths } from '../git.js';
 import { runningChildren } from '../proc.js';
 import type { Reporter } from '../report.js';
@@ -57,7 +58,7 @@ function reportOutcome(outcome: RestoreOutcome, reporter: Reporter): void {
  */
 export async function recoverLeftover(paths: RepoPaths, reporter: Reporter): Promise<RestoreOutcome | null> {
   const dir = backupDir(paths.gitDir);
-  if (!(await access(dir).then(() => true, () => false))) return null;
+  if (!(await pathExists(dir))) return null;
   const manifest = await readManifest(dir);
   if (!manifest) {
     // Killed while taking the backup: the manifest comes before any change to the tree, so the
@@ -79,17 +80,10 @@ export async function recoverLeftover(paths: RepoPaths, reporter: Reporter): Pro
   return outcome;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 async function missingAncestors(root: string, path: string): Promise<string[]> {
   const missing: string[] = [];
   for (let dir = dirname(path); dir !== '.' && dir !== ''; dir = dirname(dir)) {
-    if (await exists(join(root, dir))) break;
+    if (await pathExists(join(root, dir))) break;
     missing.unshift(dir);
   }
   return missing;
