@@ -1,7 +1,6 @@
-import type { CheckId } from './checkIds.js';
 import type { CheckContext, CheckGroup } from './checks/types.js';
 import { isSkipped, parseSkip, skipNotices, type SkipRequest } from './skip.js';
-import type { Reporter } from './report.js';
+import type { CheckResult, Reporter } from './report.js';
 
 /** Prints the skip notice and warnings; returns the request for the caller to honour. */
 export function announceSkips(reporter: Reporter, env: NodeJS.ProcessEnv = process.env): SkipRequest {
@@ -12,16 +11,16 @@ export function announceSkips(reporter: Reporter, env: NodeJS.ProcessEnv = proce
   return request;
 }
 
-/** Runs each group's ids that are not skipped; skipped ids get a `skip` line of their own. */
+/** Runs each group's ids that are not skipped; skipped ids get a `skip` line of their own, in order. */
 export async function runCheckGroups(ctx: CheckContext, groups: CheckGroup[], skip: SkipRequest): Promise<void> {
   for (const group of groups) {
-    const active: CheckId[] = [];
+    const active = group.ids.filter((id) => !isSkipped(skip, id));
+    const results: CheckResult[] = [];
+    if (active.length) results.push(...(await (await group.load())(ctx, active)));
     for (const id of group.ids) {
-      if (isSkipped(skip, id)) ctx.reporter.check({ id, status: 'skip', summary: `skipped (${skip.source})` });
-      else active.push(id);
+      if (!active.includes(id)) results.push({ id, status: 'skip', summary: `skipped (${skip.source})` });
     }
-    if (!active.length) continue;
-    const runGroup = await group.load();
-    for (const result of await runGroup(ctx, active)) ctx.reporter.check(result);
+    const order = (id: string) => (group.ids as readonly string[]).indexOf(id);
+    for (const result of results.sort((a, b) => order(a.id) - order(b.id))) ctx.reporter.check(result);
   }
 }
