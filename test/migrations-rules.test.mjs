@@ -53,6 +53,15 @@ test('names: a duplicate number, a gap and an empty or comment-only file are rep
   assert.match(text, /006_f\.sql: file holds only comments/);
 });
 
+test('names: of two files sharing a number, the one the change brings is blamed', () => {
+  const files = [f('001_a.sql'), f('002_new.sql'), f('002_old.sql')];
+  const r = checkNames(files, (path) => path.endsWith('002_new.sql'));
+  const dup = r.findings.filter((x) => /used twice/.test(x.message));
+  assert.is(dup.length, 1);
+  assert.is(dup[0].file, `${DIR}/002_new.sql`);
+  assert.match(dup[0].message, /also 002_old\.sql/);
+});
+
 test('names: slugs', () => {
   assert.is(slugify('Add Clips Table'), 'add_clips_table');
   assert.is(slugify('  add-clips: table!! '), 'add_clips_table');

@@ -141,7 +141,7 @@ export async function checkMigrations(ctx: CheckContext, options: MigrationsChec
   let total = 0;
   for (const folder of folders) {
     const files = await readFiles(reader, target, listing.filter((p) => dirOf(p) === folder));
-    const names = checkNames(files);
+    const names = checkNames(files, (path) => changed.has(path));
     findings.push(...names.findings);
     total += names.migrations.length;
 

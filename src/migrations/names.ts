@@ -67,8 +67,11 @@ export interface NamesResult {
   findings: Finding[];
 }
 
-/** Names, width, uniqueness, gaps and emptiness of the files directly in one folder. */
-export function checkNames(files: SqlFile[]): NamesResult {
+/**
+ * Names, width, uniqueness, gaps and emptiness of the files directly in one folder. `isChanged`
+ * says which files the change touches: of two files sharing a number, the one it touches is blamed.
+ */
+export function checkNames(files: SqlFile[], isChanged: (path: string) => boolean = () => false): NamesResult {
   const findings: Finding[] = [];
   const error = (file: string, message: string) => findings.push({ rule: 'names', file, message, severity: 'error' });
   const migrations: Migration[] = [];
@@ -95,6 +98,8 @@ export function checkNames(files: SqlFile[]): NamesResult {
   for (const m of migrations) byNumber.set(m.number, [...(byNumber.get(m.number) ?? []), m]);
   for (const [number, same] of byNumber) {
     if (same.length < 2) continue;
+    // The file already there keeps its number; the one this change brings is told to move.
+    same.sort((a, b) => Number(isChanged(a.path)) - Number(isChanged(b.path)));
     for (const m of same.slice(1)) {
       error(m.path, `number ${pad(number, width)} is used twice (also ${same[0]?.name}): give it the next free number`);
     }
