@@ -3,7 +3,8 @@ import { GuardError } from '../errors.js';
 import { commandExists } from '../proc.js';
 import { colourEnabled, type CheckResult } from '../report.js';
 import { indexManifests, MetadataError, mayConcernCargo, selectCrates, workspaceMembers } from '../cargo/crates.js';
-import { Progress, describeSelection, hasProfile, runCargoSteps } from '../cargo/steps.js';
+import { describeSelection, hasProfile, runCargoSteps } from '../cargo/steps.js';
+import { Progress } from '../progress.js';
 import { recoverLeftover, withStagedTree } from '../isolate/index.js';
 import type { CheckContext, CheckGroupRun } from './types.js';
 

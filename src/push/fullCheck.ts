@@ -2,7 +2,9 @@ import { relative } from 'node:path';
 import type { CheckId } from '../checkIds.js';
 import type { Config } from '../config.js';
 import { git, gitText, headCommit, type RepoPaths } from '../git.js';
+import { cargoOutput } from '../cargo/steps.js';
 import { run } from '../proc.js';
+import { Progress } from '../progress.js';
 import type { CheckResult, Reporter } from '../report.js';
 import { isSkipped, type SkipRequest } from '../skip.js';
 import type { PushCache } from './cache.js';
@@ -143,14 +145,14 @@ export class FullChecker {
 
   private async cargoSteps(cwd: string, env: NodeJS.ProcessEnv, steps: FullStep[]): Promise<Map<FullStep, CheckResult>> {
     const results = new Map<FullStep, CheckResult>();
-    const progress = process.stderr.isTTY === true;
+    const progress = new Progress(process.stderr, 'the workspace');
     for (const step of steps) {
       if (step === 'test' && results.get('build')?.status === 'fail') {
         results.set(step, { id: step, status: 'fail', summary: 'not run: the build failed', fix: FIX.build });
         continue;
       }
       const args = cargoCommand(step, this.options.config);
-      if (progress) process.stderr.write(`  … cargo ${args.join(' ')}`);
+      progress.start(step);
       let result;
       try {
         result = await run('cargo', args, { cwd, env });
@@ -164,14 +166,14 @@ export class FullChecker {
         });
         continue;
       } finally {
-        if (progress) process.stderr.write('\r\x1b[K');
+        progress.stop(step);
       }
       const ok = result.exitCode === 0;
       results.set(step, {
         id: step,
         status: ok ? 'pass' : 'fail',
         summary: ok ? 'workspace' : `cargo ${args.join(' ')} failed (exit ${result.exitCode})`,
-        details: ok ? undefined : tail(result.all),
+        details: ok ? undefined : tail(cargoOutput(result)),
         fix: ok ? undefined : FIX[step],
         durationMs: result.durationMs,
       });
