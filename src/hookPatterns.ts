@@ -45,11 +45,12 @@ export interface ShimPatterns {
 }
 
 /**
- * Patterns for a workspace: every member folder (root Cargo.toml `workspace.members`), the config's
+ * Patterns for a workspace: every member folder (root Cargo.toml `workspace.members`), every folder
+ * holding a Cargo.toml (path dependencies become members without being listed), the config's
  * migrations folders, registry and resources, and ALWAYS. Null disables the no-op path: a root
- * package (all of the repository is a crate), or a glob sh cannot express.
+ * package (all of the repository is a crate), or a glob or folder sh cannot express.
  */
-export function shimPatterns(config: Config, rootManifest: Record<string, unknown> | null): ShimPatterns | null {
+export function shimPatterns(config: Config, rootManifest: Record<string, unknown> | null, manifestDirs: string[] = []): ShimPatterns | null {
   const patterns = new Set(ALWAYS);
   const add = (glob: string, under: boolean): boolean => {
     const pattern = globToCase(glob);
@@ -66,10 +67,21 @@ export function shimPatterns(config: Config, rootManifest: Record<string, unknow
       if (typeof member !== 'string' || !add(member, true)) return null;
     }
   }
+  for (const dir of manifestDirs) {
+    if (!dir || coveredBy([...patterns], `${dir}/x`)) continue;
+    // A folder name with glob characters would match more than itself: only widening, but sh
+    // would also read `[` specially, so such a name turns the no-op path off.
+    if (/[*?[\]]/.test(dir) || !add(dir, true)) return null;
+  }
   for (const folder of config.migrations) if (!add(folder, true)) return null;
   for (const glob of config.resources) if (!add(glob, false)) return null;
   if (config.registry !== null && !add(config.registry, false)) return null;
   return { patterns: [...patterns] };
+}
+
+/** Whether one of the sh patterns (only `*` and `?` as wildcards here) already matches `path`. */
+function coveredBy(patterns: string[], path: string): boolean {
+  return patterns.some((p) => new RegExp(`^${p.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(path));
 }
 
 /** The sh function the shim calls for each staged path. */

@@ -57,7 +57,10 @@ async function repoShimPatterns(root: string): Promise<ShimPatterns | null> {
       return null; // unreadable manifest: let Node look at every commit
     }
   }
-  return shimPatterns(config, manifest);
+  const { indexManifests } = await import('./cargo/crates.js');
+  const manifests = await indexManifests(root).catch(() => null);
+  if (manifests === null) return null;
+  return shimPatterns(config, manifest, manifests.dirs);
 }
 
 /** True when a config or manifest the shim's patterns came from is newer than the shim. */
@@ -71,13 +74,17 @@ export async function shimIsStale(root: string, hookPath: string): Promise<boole
   return false;
 }
 
-/** Re-renders an installed pre-commit shim whose patterns may be stale, so the no-op path comes back. */
-export async function refreshStaleShim(root: string, hooksDir: string): Promise<boolean> {
+/**
+ * Re-renders an installed pre-commit shim whose patterns may be stale: a config or root manifest
+ * newer than the shim, or a commit that adds, moves or removes a Cargo.toml (a new crate folder).
+ */
+export async function refreshStaleShim(root: string, hooksDir: string, manifestsChanged = false): Promise<boolean> {
   const path = join(hooksDir, 'pre-commit');
   const current = await readTextOrNull(path);
   // Only a shim rendered by install carries patterns; the shipped one (core.hooksPath into
   // node_modules) is never rewritten.
-  if (!isOurs(current) || !current?.includes('\nfast_path=1\n') || !(await shimIsStale(root, path))) return false;
+  if (!isOurs(current) || !current?.includes('\nfast_path=1\n')) return false;
+  if (!manifestsChanged && !(await shimIsStale(root, path))) return false;
   await writeShim(path, await renderShim('pre-commit', root));
   return true;
 }

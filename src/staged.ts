@@ -33,6 +33,7 @@ export async function runStaged(cwd: string, reporter = new Reporter()): Promise
   if (reporter.results.length) reporter.summary(performance.now() - started, 'pre-commit');
   // The config or workspace manifest changed since install: bring the shim's no-op patterns up to date.
   const { refreshStaleShim } = await import('./install.js');
-  await refreshStaleShim(paths.root, paths.hooksDir).catch(() => false);
+  const manifestsChanged = changes.some((c) => c.status !== 'M' && [c.path, c.oldPath].some((p) => p?.endsWith('Cargo.toml')));
+  await refreshStaleShim(paths.root, paths.hooksDir, manifestsChanged).catch(() => false);
   return reporter.failed() ? 1 : 0;
 }

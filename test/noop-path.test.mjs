@@ -84,6 +84,37 @@ test('every kind of relevant path hands over to Node', () => {
   repo.remove();
 });
 
+test('a folder holding a Cargo.toml outside the members globs (a path dependency) is relevant', () => {
+  const repo = Repo.init();
+  repo.write('Cargo.toml', '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n');
+  repo.write('vendor/forked/Cargo.toml', '[package]\nname = "forked"\nversion = "0.1.0"\n');
+  repo.commitNoVerify('initial');
+  repo.install();
+  const hook = join(repo.dir, '.git/hooks/pre-commit');
+  writeFileSync(hook, readFileSync(hook, 'utf8').replace(/^recorded_cli=.*$/m, "recorded_cli='/nonexistent/cli.js'"));
+  const past = new Date(Date.now() - 60_000);
+  utimesSync(join(repo.dir, 'Cargo.toml'), past, past);
+  assert.ok(handedOver(repo, write('vendor/forked/data/table.txt')), 'a resource of an unlisted crate');
+  assert.not.ok(handedOver(repo, write('vendor/README.md')), 'beside it, outside the crate');
+  repo.remove();
+});
+
+test('a commit that adds a crate folder refreshes the shim, so its files become relevant', () => {
+  const repo = Repo.init();
+  repo.write('Cargo.toml', '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n');
+  repo.commitNoVerify('initial');
+  repo.install();
+  const hook = join(repo.dir, '.git/hooks/pre-commit');
+  assert.not.match(readFileSync(hook, 'utf8'), /tools\/gen/);
+  repo.write('tools/gen/Cargo.toml', '[package]\nname = "gen"\nversion = "0.1.0"\n');
+  repo.git('add', 'tools/gen/Cargo.toml');
+  // Only nix-sync and migrations could object, and there is no Cargo.nix or migration here.
+  const c = repo.tryGit(['commit', '-q', '-m', 'add a tool crate'], { env: { LOOM_GUARD_SKIP: 'fmt,clippy,build' } });
+  assert.is(c.code, 0, c.out);
+  assert.match(readFileSync(hook, 'utf8'), /tools\/gen\/\*/, 'the refreshed shim knows the new crate folder');
+  repo.remove();
+});
+
 test('deletions and renames of relevant paths hand over', () => {
   const repo = repoWithUnreachableNode();
   assert.ok(
