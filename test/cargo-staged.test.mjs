@@ -299,4 +299,16 @@ test.after(() => {
   rmSync(shimDir, { recursive: true, force: true });
 });
 
+test('cargo output in a report leaves out progress lines, coloured or not', () => {
+  const all = [
+    '    Checking loom-core v0.1.0',
+    '\x1b[1m\x1b[92m    Checking\x1b[0m loom-cli v0.1.0',
+    '\x1b[1m\x1b[91merror\x1b[0m: writing `&Vec` instead of `&[_]`',
+    '\x1b[1m\x1b[92m    Finished\x1b[0m `dev-fast` profile',
+  ].join('\n');
+  const out = steps.cargoOutput({ all });
+  assert.not.match(out, /Checking|Finished/);
+  assert.match(out, /writing `&Vec`/);
+});
+
 test.run();

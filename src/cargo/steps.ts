@@ -77,7 +77,8 @@ export async function hasProfile(rootManifest: string | null, name: string): Pro
 export function cargoOutput(result: RunResult): string {
   return result.all
     .split('\n')
-    .filter((line) => !/^\s*(Compiling|Checking|Finished|Blocking waiting|Fresh|Building|Locking|Updating)\b/.test(line))
+    // Tested without colour codes: with CARGO_TERM_COLOR=always the words come after an escape.
+    .filter((line) => !/^\s*(Compiling|Checking|Finished|Blocking waiting|Fresh|Building|Locking|Updating)\b/.test(line.replace(/\x1b\[[0-9;]*m/g, '')))
     .join('\n')
     .trim();
 }
