@@ -9,19 +9,24 @@ import { Repo } from './helpers/repo.mjs';
  * recorded loom-guard is pointed at a path that does not exist: a hand-over to Node then fails the
  * commit ("cannot find loom-guard"), while the no-op path lets it through without Node.
  */
-function repoWithUnreachableNode(config) {
+function repoWithUnreachableNode(config, files = { 'Cargo.toml': '[workspace]\nmembers = ["crates/*", "tools/xtask"]\nresolver = "2"\n' }) {
   const repo = Repo.init();
-  repo.write('Cargo.toml', '[workspace]\nmembers = ["crates/*", "tools/xtask"]\nresolver = "2"\n');
+  repo.writeAll(files);
   repo.write('README.md', '# r\n');
   if (config) repo.write('.loom-guard.json', JSON.stringify(config));
   repo.commitNoVerify('initial');
   repo.install();
-  const hook = join(repo.dir, '.git/hooks/pre-commit');
-  writeFileSync(hook, readFileSync(hook, 'utf8').replace(/^recorded_cli=.*$/m, "recorded_cli='/nonexistent/cli.js'"));
+  unreachable(repo);
   // Make sure the config files are older than the hook, as after a normal install.
   const past = new Date(Date.now() - 60_000);
   for (const f of ['Cargo.toml', 'README.md', '.loom-guard.json']) if (repo.exists(f)) utimesSync(join(repo.dir, f), past, past);
   return repo;
+}
+
+/** Points the installed shim's recorded loom-guard at nothing (PATH has none either). */
+function unreachable(repo) {
+  const hook = join(repo.dir, '.git/hooks/pre-commit');
+  writeFileSync(hook, readFileSync(hook, 'utf8').replace(/^recorded_cli=.*$/m, "recorded_cli='/nonexistent/cli.js'"));
 }
 
 const env = { PATH: '/usr/bin:/bin' };
@@ -85,15 +90,10 @@ test('every kind of relevant path hands over to Node', () => {
 });
 
 test('a folder holding a Cargo.toml outside the members globs (a path dependency) is relevant', () => {
-  const repo = Repo.init();
-  repo.write('Cargo.toml', '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n');
-  repo.write('vendor/forked/Cargo.toml', '[package]\nname = "forked"\nversion = "0.1.0"\n');
-  repo.commitNoVerify('initial');
-  repo.install();
-  const hook = join(repo.dir, '.git/hooks/pre-commit');
-  writeFileSync(hook, readFileSync(hook, 'utf8').replace(/^recorded_cli=.*$/m, "recorded_cli='/nonexistent/cli.js'"));
-  const past = new Date(Date.now() - 60_000);
-  utimesSync(join(repo.dir, 'Cargo.toml'), past, past);
+  const repo = repoWithUnreachableNode(null, {
+    'Cargo.toml': '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n',
+    'vendor/forked/Cargo.toml': '[package]\nname = "forked"\nversion = "0.1.0"\n',
+  });
   assert.ok(handedOver(repo, write('vendor/forked/data/table.txt')), 'a resource of an unlisted crate');
   assert.not.ok(handedOver(repo, write('vendor/README.md')), 'beside it, outside the crate');
   repo.remove();
@@ -161,8 +161,7 @@ test('a partial skip hands over so Node can say what it skips', () => {
 test('an initial commit of irrelevant files takes the no-op path', () => {
   const repo = Repo.init();
   repo.install();
-  const hook = join(repo.dir, '.git/hooks/pre-commit');
-  writeFileSync(hook, readFileSync(hook, 'utf8').replace(/^recorded_cli=.*$/m, "recorded_cli='/nonexistent/cli.js'"));
+  unreachable(repo);
   repo.write('README.md', '# first\n');
   repo.git('add', 'README.md');
   const c = repo.tryGit(['commit', '-q', '-m', 'first'], { env });
