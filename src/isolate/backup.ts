@@ -153,25 +153,19 @@ export async function pruneEmptyDirs(root: string, dir: string): Promise<void> {
   }
 }
 
-export async function readManifest(dir: string): Promise<Manifest | null> {
-  const text = await readFile(join(dir, MANIFEST), 'utf8').catch(() => null);
+/** A JSON file written by an earlier run, or null when it is missing or torn (killed mid-write). */
+async function readJson<T>(path: string): Promise<T | null> {
+  const text = await readFile(path, 'utf8').catch(() => null);
   if (text === null) return null;
   try {
-    return JSON.parse(text) as Manifest;
+    return JSON.parse(text) as T;
   } catch {
     return null;
   }
 }
 
-export async function readApplied(dir: string): Promise<Applied | null> {
-  const text = await readFile(join(dir, APPLIED), 'utf8').catch(() => null);
-  if (text === null) return null;
-  try {
-    return JSON.parse(text) as Applied;
-  } catch {
-    return null;
-  }
-}
+export const readManifest = (dir: string) => readJson<Manifest>(join(dir, MANIFEST));
+export const readApplied = (dir: string) => readJson<Applied>(join(dir, APPLIED));
 
 /** Shell-quotes a path for a command we print (never run). */
 export function quote(path: string): string {
