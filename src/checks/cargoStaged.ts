@@ -5,7 +5,7 @@ import { colourEnabled, type CheckResult } from '../report.js';
 import { indexManifests, MetadataError, mayConcernCargo, selectCrates, workspaceMembers } from '../cargo/crates.js';
 import { describeSelection, hasProfile, runCargoSteps } from '../cargo/steps.js';
 import { Progress } from '../progress.js';
-import { recoverLeftover, withStagedTree } from '../isolate/index.js';
+import { withStagedTree } from '../isolate/index.js';
 import type { CheckContext, CheckGroupRun } from './types.js';
 
 /*
@@ -20,9 +20,6 @@ const run: CheckGroupRun = async (ctx: CheckContext, ids: CheckId[]) => {
   // The pre-push job checks whole trees with its own steps; this group judges the index only.
   if (ctx.target.kind !== 'index') return inactive(ids, 'pre-commit only');
   const { root, gitDir } = ctx.paths;
-
-  // A run killed earlier may have left the tree hidden: put it back before anything else.
-  await recoverLeftover(ctx.paths, ctx.reporter);
 
   const paths = ctx.changes.flatMap((c) => (c.oldPath ? [c.path, c.oldPath] : [c.path]));
   const manifests = await indexManifests(root);
