@@ -214,7 +214,13 @@ function judge(files: SqlFile[], scheme: Scheme, gaps: boolean, isChanged: (path
   const width = scheme.fixedWidth || sorted.length ? folderWidth(sorted) : 1;
   const valid = sorted.filter((m) => !scheme.max || m.number <= scheme.max.value);
   const highest = valid.length ? (valid[valid.length - 1] as Migration) : null;
-  let next = (highest?.number ?? 0n) + 1n;
+  // New numbers go above every file, strays included: a stray keeps its own number when renamed.
+  const strayNumbers = stray
+    .map((f) => /^[UuVv]?(\d+)/.exec(baseName(f.path))?.[1])
+    .filter((d): d is string => d !== undefined)
+    .map((d) => BigInt(d))
+    .filter((n) => !scheme.max || n <= scheme.max.value);
+  let next = [highest?.number ?? 0n, ...strayNumbers].reduce((a, b) => (b > a ? b : a)) + 1n;
   /** A free number above every migration, formatted like the file it is for. */
   const nextName = (m: Migration, kind: MigrationKind = m.kind) => {
     const w = scheme.id === 'sqlx' ? Math.max(m.digits.length <= 19 ? m.digits.length : 0, highest?.digits.length ?? 0) : width;
@@ -332,15 +338,18 @@ export function checkNames(files: SqlFile[], options: NamesOptions | ((path: str
 }
 
 /**
- * The scheme under which most of the folder's files are well named and numbered, when that is
- * more files than under the configured scheme and at least half of them: a folder of sqlx
- * timestamps judged as loom is one block per gap, and the fix is one config line.
+ * The scheme under which most of the folder's files are well named and numbered, when most of
+ * them are not under the configured one: a folder of sqlx timestamps judged as loom is one block
+ * per gap, and the fix is one config line.
  */
 const wellNamed = (j: Judged) => j.migrations.filter((m) => !j.misnamed.has(m.path)).length;
 
 function betterSchemeFor(files: SqlFile[], active: NamingScheme, judged: Judged): NamingScheme | null {
   let best: NamingScheme | null = null;
   let bestClean = wellNamed(judged);
+  // Most files must be at fault first: sqlx accepts every loom name, so a loom folder with one
+  // slip is not a sqlx folder.
+  if (bestClean * 2 >= judged.candidates) return null;
   for (const id of NAMING_SCHEMES) {
     if (id === active) continue;
     const other = judge(files, SCHEMES[id], SCHEMES[id].gapsByDefault, () => false);
