@@ -5,7 +5,7 @@ import type { Finding, Migration, MigrationKind, SqlFile } from './types.js';
 /*
  * Names and numbering inside one migrations folder, under one naming scheme (config `naming`).
  * Only files that look like migrations are judged: a name ending in .sql (any case) or starting
- * with a digit (or refinery's V/U and a digit). Anything else (README.md, .gitkeep, notes) is
+ * with a digit. Anything else (README.md, .gitkeep, notes) is
  * ignored on purpose, so a folder can document itself.
  *
  * Every name this module suggests is valid under the active scheme: the folder's width where the
@@ -105,7 +105,7 @@ export function parseMigrationName(path: string, scheme: Scheme = SCHEMES.loom):
 /** Files the names rule looks at; the rest of the folder is not its business. */
 export function looksLikeMigration(path: string): boolean {
   const name = baseName(path);
-  return /\.sql$/i.test(name) || /^[UVuv]?\d/.test(name);
+  return /\.sql$/i.test(name) || /^\d/.test(name);
 }
 
 /** Files the server applies, in order: everything but sqlx's down files. */
