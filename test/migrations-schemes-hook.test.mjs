@@ -141,5 +141,29 @@ test('refinery: V and U files pass (U applied, not an undo); an edit of a pushed
   repo.remove();
 });
 
+test('loom: 0000.sql is told why, with no made-up name, and the fix never says "as shown"', () => {
+  const repo = Repo.init({ branch: 'trunk' });
+  repo.write('.loom-guard.json', `${JSON.stringify({ migrations: [DIR] })}\n`);
+  repo.write(`${DIR}/0000.sql`, 'CREATE TABLE IF NOT EXISTS a (x);\n');
+  repo.write(`${DIR}/0001_b.sql`, 'CREATE TABLE IF NOT EXISTS b (x);\n');
+  repo.write(`${DIR}/0002_c.sql`, 'CREATE TABLE IF NOT EXISTS c (x);\n');
+  repo.git('add', '-A');
+  const r = repo.lg(['migrations', 'check']);
+  blocked(r, /0000\.sql: name does not match NNN_snake_case\.sql, and it has no description after the number/);
+  assert.match(r.out, /fix: name the files as NNN_snake_case\.sql \(git mv\)/);
+  assert.not.match(r.out, /as shown|000_sql|0000_sql/);
+  repo.write(`${DIR}/2_d.sql`, 'CREATE TABLE IF NOT EXISTS d (x);\n');
+  repo.git('rm', '-q', '--cached', `${DIR}/0000.sql`);
+  repo.write(`${DIR}/0000.sql`, '');
+  repo.git('add', `${DIR}/2_d.sql`);
+  const shown = repo.lg(['migrations', 'check']);
+  // 0002 is taken: one finding, one free name, never the duplicate 0002_d.sql.
+  blocked(shown, /2_d\.sql: number 2 is not 4 digits wide like the rest of the folder, and 0002 is 0002_c\.sql: renumber it \(rename it to 0003_d\.sql\)/);
+  assert.is(shown.out.split('\n').filter((l) => l.includes('2_d.sql:')).length, 1, shown.out);
+  assert.not.match(shown.out, /0002_d\.sql/);
+  assert.match(shown.out, /fix: rename the files as shown \(git mv\)/);
+  repo.remove();
+});
+
 test.after(() => sqlx.repo.remove());
 test.run();

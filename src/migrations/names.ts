@@ -245,8 +245,8 @@ function judge(files: SqlFile[], scheme: Scheme, gaps: boolean, isChanged: (path
       if (String(m.number).length > width) {
         error(m.path, `number ${m.digits} is wider than the ${width} digits of the rest of the folder, and does not fit in ${width}: renumber it by hand`);
       } else {
-        const holder = taken.get(m.number);
-        if (holder && holder !== m) {
+        const holder = applied.find((x) => x.number === m.number && x !== m);
+        if (holder) {
           const to = nextName(m);
           error(m.path, `number ${m.digits} is not ${width} digits wide like the rest of the folder, and ${pad(m.number, width)} is ${holder.name}: renumber it (rename it to ${to})`, to);
         } else {
@@ -264,9 +264,12 @@ function judge(files: SqlFile[], scheme: Scheme, gaps: boolean, isChanged: (path
   for (const m of sorted) if (m.kind === 'down') downs.set(m.number, [...(downs.get(m.number) ?? []), m]);
   for (const same of byNumber.values()) {
     if (same.length < 2) continue;
-    // The file already there keeps its number; the one this change brings is told to move.
-    same.sort((a, b) => Number(isChanged(a.path)) - Number(isChanged(b.path)));
+    // The file already there keeps its number; the one this change brings is told to move. A file
+    // already told a new name (a wrong width) moves first, and is not told a second name.
+    const weight = (m: Migration) => Number(isChanged(m.path)) + 2 * Number(misnamed.has(m.path));
+    same.sort((a, b) => weight(a) - weight(b));
     for (const m of same.slice(1)) {
+      if (misnamed.has(m.path)) continue;
       const to = nextName(m);
       error(m.path, `number ${m.digits} is used twice (also ${same[0]?.name}): give it the next free number (rename it to ${to})`, to);
     }
