@@ -217,4 +217,54 @@ test('migrations new: the next name in each scheme (sqlx: a UTC timestamp, or se
   assert.equal(nextFiles(schemeOf('refinery'), 'add_tags', [], [], now), ['V1__add_tags.sql']);
 });
 
+// ---- generated folders: every suggestion valid, in every scheme ---------------------------------
+
+/** A small seeded generator (mulberry32): the same cases on every run, reproducible from the seed. */
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomName(r) {
+  const pick = (xs) => xs[Math.floor(r() * xs.length)];
+  const digits = pick([() => String(1 + Math.floor(r() * 12)), () => String(1 + Math.floor(r() * 12)).padStart(pick([2, 3, 4]), '0'), () => `2024${String(1 + Math.floor(r() * 12)).padStart(2, '0')}0${Math.floor(r() * 9)}120000`, () => '9'.repeat(pick([10, 19, 20, 22])), () => '0000'])();
+  const words = pick(['', 'init', 'add_users', 'AddUsers', 'add-users', 'seed data', 'x', '__x', 'create_table_a']);
+  const name = `${pick(['', '', '', 'V', 'U', 'v'])}${digits}${pick(['_', '_', '__', '-', ' ', '.', ''])}${words}${pick(['', '', '.up', '.down'])}${pick(['.sql', '.sql', '.sql', '.SQL', ''])}`;
+  return /^[UVuv]?\d/.test(name) || name.endsWith('.sql') || name.endsWith('.SQL') ? name : `${name}.sql`;
+}
+
+test('generated folders: every name suggested is valid under the active scheme; no finding without one says "rename it to"', () => {
+  for (const naming of ['loom', 'sqlx', 'refinery']) {
+    const scheme = schemeOf(naming);
+    for (let seed = 1; seed <= 400; seed++) {
+      const r = rng(seed * 7919 + naming.length);
+      const names = [...new Set(Array.from({ length: 2 + Math.floor(r() * 8) }, () => randomName(r)))];
+      const result = checkNames(folder(names), { scheme: naming, gaps: r() < 0.5 ? null : r() < 0.5 });
+      for (const f of result.findings) {
+        const where = `${naming} seed ${seed} [${names.join(' | ')}] ${f.file}: ${f.message}`;
+        if (f.rename === undefined) {
+          assert.not.match(f.message, /rename it to/, where);
+          continue;
+        }
+        const parsed = parseMigrationName(`${DIR}/${f.rename}`, scheme);
+        assert.ok(parsed, `not a valid name: ${where}`);
+        if (scheme.max) assert.ok(parsed.number <= scheme.max.value, `too large: ${where}`);
+        if (naming === 'loom') assert.is(parsed.digits.length, result.width, `width: ${where}`);
+        assert.ok(!/^(sql|up|down)$/.test(parsed.slug), `a description made of the extension: ${where}`);
+        // Never the number of another applied file (a rename into a duplicate).
+        if (parsed.kind !== 'down' && f.rule === 'names') {
+          const clash = result.migrations.find((m) => m.kind !== 'down' && m.number === parsed.number && m.path !== f.file);
+          assert.not.ok(clash, `renamed onto ${clash?.name}: ${where}`);
+        }
+      }
+    }
+  }
+});
+
 test.run();
