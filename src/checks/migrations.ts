@@ -106,6 +106,7 @@ interface FixContext {
   ref: string | null;
   registries: string[];
   naming: NamingScheme;
+  replay: Config['replay'];
   /** The blocking findings of the names rule. */
   names: Finding[];
   /** Folders whose files follow another scheme, with that scheme. */
@@ -130,7 +131,10 @@ const FIXES: Record<RuleId, (c: FixContext) => string> = {
   protected: ({ ref }) =>
     `leave what is on ${ref} as it is and put changes in a new migration (loom-guard migrations new <name>); to override once: LOOM_GUARD_SKIP=migrations`,
   registry: ({ registries }) => `fix the include_str! lines in ${registries.join(', ') || 'the registry file'}`,
-  replay: () => 'make the statements named above safe to run at every start-up (CREATE … IF NOT EXISTS, INSERT OR IGNORE)',
+  replay: ({ replay }) =>
+    replay === 'once'
+      ? 'fix the statements named above: each must run on the database the migrations before it leave'
+      : 'make the statements named above safe to run at every start-up (CREATE … IF NOT EXISTS, INSERT OR IGNORE)',
 };
 
 export interface MigrationsCheckOptions {
@@ -232,6 +236,7 @@ export async function checkMigrations(ctx: CheckContext, options: MigrationsChec
             ref: protectedRef.ref,
             registries: [...new Set(registries)],
             naming: config.naming,
+            replay: config.replay,
             names: errors.filter((f) => f.rule === 'names'),
             better,
           }),
