@@ -75,8 +75,9 @@ interrupted run. Exit 1 when anything blocks every commit or disables the guard.
   'nix check': {
     usage: 'loom-guard nix check [--json]',
     summary: 'is Cargo.nix in sync with Cargo.lock, the manifests and the embedded resources?',
-    help: `Checks the staged state (the committed state when nothing is staged). Exit 0 in sync, 1 out of
-sync, 2 cannot tell. Inactive, with a note, in a repository without Cargo.nix.
+    help: `Checks the staged state (the committed state when nothing is staged). Exit 0 in sync (a warning
+for crates only in Cargo.lock, which older cargo2nix leaves out when unused), 1 out of sync, 2 cannot
+tell. Inactive, with a note, in a repository without Cargo.nix.
 --json   the verdict, findings, both hashes and the stamp as JSON on stdout`,
     flags: { json: 'boolean' },
     load: () => import('./commands/nixCheck.js'),
@@ -84,8 +85,9 @@ sync, 2 cannot tell. Inactive, with a note, in a repository without Cargo.nix.
   'nix update': {
     usage: 'loom-guard nix update',
     summary: 'regenerate Cargo.nix (cargo2nix) and write the resources stamp',
-    help: `Runs the configured generator (default: cargo2nix -o -l, else nix run of cargo2nix 0.12), then
-writes the resources stamp into Cargo.nix. Without a generator, writes only the stamp when the lock
+    help: `Runs the configured generator (default: the repository's cargo2nix-update on PATH, else
+cargo2nix -o -l, else nix run of cargo2nix 0.12), then writes the resources stamp into Cargo.nix.
+Without a generator, writes only the stamp when the lock
 hash already matches; otherwise changes nothing and exits 1.`,
     flags: {},
     load: () => import('./commands/nixUpdate.js'),
@@ -102,8 +104,9 @@ and a replay on SQLite the way the server runs them at every start.`,
   'migrations new': {
     usage: 'loom-guard migrations new <name> [--folder <dir>]',
     summary: 'create the next-numbered migration file',
-    help: `Creates NNN_<slug>.sql numbered one above the highest migration in the folder and on the
-protected ref, prints the include_str! line to add, and reminds you to run loom-guard nix update.`,
+    help: `Creates the next migration in the configured naming scheme (loom NNN_<slug>.sql, sqlx a UTC
+timestamp, refinery V<n>__<slug>.sql) above the highest in the folder and on the protected ref,
+prints the include_str! line to add, and reminds you to run loom-guard nix update.`,
     flags: { folder: 'string' },
     load: () => import('./commands/migrationsNew.js'),
   },

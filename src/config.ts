@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { GuardError } from './errors.js';
 
 export type ReplayMode = 'loom' | 'once' | 'off';
+/** How migration files are named and numbered (src/migrations/names.ts). */
+export type NamingScheme = 'loom' | 'sqlx' | 'refinery';
 
 /** The effective configuration: defaults for the Loom layout, overridden by the user's file. */
 export interface Config {
@@ -15,6 +17,10 @@ export interface Config {
   registry: string | null;
   /** How migrations are replayed on SQLite: `loom` (every start replays all), `once`, or `off`. */
   replay: ReplayMode;
+  /** The naming scheme of the migrations folders: `loom` (NNN_snake_case.sql), `sqlx`, `refinery`. */
+  naming: NamingScheme;
+  /** Whether numbering may skip numbers; null means the scheme's default (loom no, sqlx and refinery yes). */
+  gaps: boolean | null;
   /** Allow edits to migrations that already exist on the protected ref. */
   allowEdits: boolean;
   /** Globs of files cargo2nix cannot see change but the build embeds; stamped into Cargo.nix. */
@@ -33,6 +39,8 @@ export const DEFAULT_CONFIG: Config = {
   migrations: ['crates/*/migrations'],
   registry: null,
   replay: 'loom',
+  naming: 'loom',
+  gaps: null,
   allowEdits: false,
   resources: ['crates/*/migrations/**'],
   protectedRef: null,
@@ -62,6 +70,8 @@ const VALIDATORS: Record<keyof Config, Validator> = {
   migrations: stringArray,
   registry: (v) => (v === null || (typeof v === 'string' && v.length > 0) ? null : 'a path string or null'),
   replay: (v) => (v === 'loom' || v === 'once' || v === 'off' ? null : '"loom", "once" or "off"'),
+  naming: (v) => (v === 'loom' || v === 'sqlx' || v === 'refinery' ? null : '"loom", "sqlx" or "refinery"'),
+  gaps: (v) => (v === null || typeof v === 'boolean' ? null : 'true, false or null (the scheme\'s default)'),
   allowEdits: (v) => (typeof v === 'boolean' ? null : 'true or false'),
   resources: stringArray,
   protectedRef: (v) => (v === null || (typeof v === 'string' && v.length > 0) ? null : 'a ref name or null'),
@@ -113,6 +123,9 @@ export function parseConfig(raw: unknown, where: string): Config {
     (config as unknown as Record<string, unknown>)[k] = value;
   }
   if (problems.length) throw new GuardError(problems.join('\n'));
+  // sqlx and refinery record applied migrations in a table and run each once: replaying them at
+  // every start-up (Loom's way) would block seed INSERTs those tools run safely.
+  if (config.naming !== 'loom' && !Object.hasOwn(raw, 'replay')) config.replay = 'once';
   return config;
 }
 

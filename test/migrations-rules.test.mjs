@@ -1,5 +1,5 @@
 // The pure migration rules: names, protected ref, registration, statement splitting, replay on SQLite.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,7 +14,8 @@ const { replay } = await dist('replay.js');
 
 const DIR = 'crates/loom-server/migrations';
 const f = (name, content = 'CREATE TABLE IF NOT EXISTS t (a TEXT);\n') => ({ path: `${DIR}/${name}`, content });
-const corpusDir = join(CORPUS, 'loom-migrations');
+// The corpus set when ../shared is there; this repository's embedded set (the same ten files) otherwise.
+const corpusDir = [join(CORPUS, 'loom-migrations'), join(ROOT, 'migrations')].find((d) => existsSync(d));
 const corpus = readdirSync(corpusDir)
   .sort()
   .map((name) => f(name, readFileSync(join(corpusDir, name), 'utf8')));
@@ -67,7 +68,7 @@ test('names: slugs', () => {
   assert.is(slugify('  add-clips: table!! '), 'add_clips_table');
   assert.is(slugify('addClipsTable'), 'add_clips_table');
   assert.is(slugify('!!!'), '');
-  assert.is(parseMigrationName('x/010_api_keys.sql').number, 10);
+  assert.is(parseMigrationName('x/010_api_keys.sql').number, 10n);
   assert.is(parseMigrationName('x/010_api-keys.sql'), null);
 });
 

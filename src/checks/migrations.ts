@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import { commitSource, type BlobReader, type Change, type Source } from '../git.js';
 import type { CheckResult } from '../report.js';
-import { checkNames, looksLikeMigration } from '../migrations/names.js';
+import { checkNames, isApplied, looksLikeMigration, schemeOf, type NamingScheme } from '../migrations/names.js';
 import { checkProtected } from '../migrations/protected.js';
 import { resolveProtectedRef, type ProtectedRef } from '../migrations/protectedRef.js';
 import { checkRegistry, parseRegistrations, pickRegistry, registrationsInto, type Registration } from '../migrations/registry.js';
@@ -102,12 +102,39 @@ async function discoverRegistry(reader: BlobReader, source: Source, folder: stri
   return pickRegistry(folder, await readFiles(reader, source, rest));
 }
 
-const FIXES: Record<RuleId, (ref: string | null, registries: string[]) => string> = {
-  names: () => 'rename the files as shown (git mv)',
-  protected: (ref) =>
+interface FixContext {
+  ref: string | null;
+  registries: string[];
+  naming: NamingScheme;
+  replay: Config['replay'];
+  /** The blocking findings of the names rule. */
+  names: Finding[];
+  /** Folders whose files follow another scheme, with that scheme. */
+  better: Array<{ folder: string; scheme: NamingScheme }>;
+}
+
+const EMPTY = /^file (is empty|holds only comments)/;
+
+function namesFix(c: FixContext): string {
+  if (c.better.length) {
+    const [first] = c.better as [{ folder: string; scheme: NamingScheme }];
+    return `the files in ${first.folder} follow ${first.scheme} naming, not ${c.naming}: set "naming": "${first.scheme}" in .loom-guard.json (or rename them)`;
+  }
+  const misnamed = c.names.filter((f) => !EMPTY.test(f.message));
+  if (!misnamed.length) return 'write the migrations named above or remove them';
+  // "As shown" only when every misnamed file was shown a name to take.
+  return misnamed.every((f) => f.rename !== undefined) ? 'rename the files as shown (git mv)' : `name the files as ${schemeOf(c.naming).pattern} (git mv)`;
+}
+
+const FIXES: Record<RuleId, (c: FixContext) => string> = {
+  names: namesFix,
+  protected: ({ ref }) =>
     `leave what is on ${ref} as it is and put changes in a new migration (loom-guard migrations new <name>); to override once: LOOM_GUARD_SKIP=migrations`,
-  registry: (_ref, registries) => `fix the include_str! lines in ${registries.join(', ') || 'the registry file'}`,
-  replay: () => 'make the statements named above safe to run at every start-up (CREATE … IF NOT EXISTS, INSERT OR IGNORE)',
+  registry: ({ registries }) => `fix the include_str! lines in ${registries.join(', ') || 'the registry file'}`,
+  replay: ({ replay }) =>
+    replay === 'once'
+      ? 'fix the statements named above: each must run on the database the migrations before it leave'
+      : 'make the statements named above safe to run at every start-up (CREATE … IF NOT EXISTS, INSERT OR IGNORE)',
 };
 
 export interface MigrationsCheckOptions {
@@ -138,12 +165,16 @@ export async function checkMigrations(ctx: CheckContext, options: MigrationsChec
   const changed = new Set(ctx.changes.filter((c) => c.status !== 'D').map((c) => c.path));
   const findings: Finding[] = [];
   const registries: string[] = [];
+  const better: FixContext['better'] = [];
   let total = 0;
   for (const folder of folders) {
     const files = await readFiles(reader, target, listing.filter((p) => dirOf(p) === folder));
-    const names = checkNames(files, (path) => changed.has(path));
+    const names = checkNames(files, { scheme: config.naming, gaps: config.gaps, isChanged: (path) => changed.has(path) });
     findings.push(...names.findings);
-    total += names.migrations.length;
+    if (names.betterScheme) better.push({ folder, scheme: names.betterScheme });
+    // What the server applies: sqlx's .down.sql files run only on revert, never on start-up.
+    const applied = names.migrations.filter(isApplied);
+    total += applied.length;
 
     if (protectedRef.ref) {
       const refFiles = await readFiles(
@@ -160,6 +191,7 @@ export async function checkMigrations(ctx: CheckContext, options: MigrationsChec
           changes: ctx.changes.filter((c) => dirOf(c.path) === folder || (c.oldPath !== undefined && dirOf(c.oldPath) === folder)),
           width: names.width,
           allowEdits: config.allowEdits,
+          scheme: config.naming,
         }),
       );
     }
@@ -173,7 +205,7 @@ export async function checkMigrations(ctx: CheckContext, options: MigrationsChec
         ...checkRegistry({
           registryPath: registry.path,
           registrations: registry.registrations,
-          migrations: names.migrations,
+          migrations: applied,
           existing: new Set(files.map((f) => f.path)),
         }),
       );
@@ -181,7 +213,7 @@ export async function checkMigrations(ctx: CheckContext, options: MigrationsChec
 
     if (config.replay !== 'off') {
       const content = new Map(files.map((f) => [f.path, f.content]));
-      const ordered: SqlFile[] = names.migrations.map((m) => ({ path: m.path, content: content.get(m.path) ?? '' }));
+      const ordered: SqlFile[] = applied.map((m) => ({ path: m.path, content: content.get(m.path) ?? '' }));
       findings.push(...(await replay(ordered, { mode: config.replay, changed })));
     }
   }
@@ -198,14 +230,25 @@ export async function checkMigrations(ctx: CheckContext, options: MigrationsChec
       status: 'fail',
       summary: `${errors.length} problem${errors.length === 1 ? '' : 's'} in ${where}`,
       details,
-      fix: rules.map((r) => FIXES[r](protectedRef.ref, [...new Set(registries)])).join('; '),
+      fix: rules
+        .map((r) =>
+          FIXES[r]({
+            ref: protectedRef.ref,
+            registries: [...new Set(registries)],
+            naming: config.naming,
+            replay: config.replay,
+            names: errors.filter((f) => f.rule === 'names'),
+            better,
+          }),
+        )
+        .join('; '),
       durationMs: elapsed(),
     };
   }
   return {
     id: ID,
     status: warnings.length ? 'warn' : 'pass',
-    summary: `${total} migration${total === 1 ? '' : 's'} in ${where}${replayed}`,
+    summary: `${total} migration${total === 1 ? '' : 's'} in ${where}${config.naming === 'loom' ? '' : ` (${config.naming} naming)`}${replayed}`,
     ...(warnings.length ? { details } : {}),
     durationMs: elapsed(),
   };

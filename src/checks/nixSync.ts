@@ -106,7 +106,10 @@ export function toCheckResult(result: NixSyncResult, durationMs: number): CheckR
     };
   }
   // The hook cannot do better than the legacy rule on an old Cargo.nix: that is a pass there.
-  return { id: 'nix-sync', status: 'pass', summary: result.verdict === 'in-sync' ? result.summary : 'no lock hash in Cargo.nix; crates agree', durationMs };
+  const summary = result.verdict === 'in-sync' ? result.summary : 'no lock hash in Cargo.nix; crates agree';
+  // Crates only in Cargo.lock (legacy rule) are a warning, never a block.
+  if (result.warnings.length) return { id: 'nix-sync', status: 'warn', summary, details: result.warnings.join('\n'), durationMs };
+  return { id: 'nix-sync', status: 'pass', summary, durationMs };
 }
 
 export async function nixSyncCheck(ctx: CheckContext): Promise<CheckResult> {

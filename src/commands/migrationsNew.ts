@@ -1,19 +1,24 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { ParsedArgs } from '../args.js';
 import { loadConfig } from '../config.js';
 import { GuardError, UsageError } from '../errors.js';
 import { BlobReader, commitSource, repoPaths, WORKTREE } from '../git.js';
-import { folderWidth, pad, parseMigrationName, slugify } from '../migrations/names.js';
+import { byVersion, folderWidth, parseMigrationName, schemeOf, slugify, type Scheme } from '../migrations/names.js';
 import { resolveProtectedRef } from '../migrations/protectedRef.js';
 import { includeLiteral, pickRegistry } from '../migrations/registry.js';
 import { dirOf, folderMatcher, foldersIn, listSource, readFiles } from '../migrations/state.js';
 import type { Migration } from '../migrations/types.js';
 
 /*
- * `loom-guard migrations new <name>`: the next-numbered file in the migrations folder. The number is
- * one above the highest of the folder as it is on disk (untracked files included) and of the
- * protected ref, so a migration a teammate already pushed is never reused.
+ * `loom-guard migrations new <name>`: the next file in the migrations folder, named by the scheme
+ * (config `naming`). The version is above the highest of the folder as it is on disk (untracked
+ * files included) and of the protected ref, so a migration a teammate already pushed is never reused:
+ *   loom      one above, at the folder's width: 007_add_clips.sql
+ *   sqlx      a UTC timestamp YYYYMMDDHHMMSS, or one above when the folder numbers sequentially (the
+ *             two newest versions are one apart), as sqlx-cli's `migrate add` decides; an .up/.down
+ *             pair when the newest migration is one
+ *   refinery  one above, at the folder's width: V8__add_clips.sql
  */
 
 const HELP = 'loom-guard migrations new "add clips table"';
@@ -29,34 +34,73 @@ export async function run(args: ParsedArgs): Promise<number> {
   const listing = await listSource(paths.root, WORKTREE);
   const folder = await chooseFolder(paths.root, args.flags.folder, config.migrations, listing);
 
-  const local = numbered(listing.filter((p) => dirOf(p) === folder));
+  const scheme = schemeOf(config.naming);
+  const local = numbered(listing.filter((p) => dirOf(p) === folder), scheme);
   const protectedRef = await resolveProtectedRef(paths.root, config);
-  const onRef = protectedRef.ref ? numbered((await listSource(paths.root, commitSource(protectedRef.commit))).filter((p) => dirOf(p) === folder)) : [];
-  const width = folderWidth(local.length ? local : onRef);
-  const highest = Math.max(0, ...local.map((m) => m.number), ...onRef.map((m) => m.number));
-  const file = `${pad(highest + 1, width)}_${slug}.sql`;
-  const path = folder === '.' ? file : `${folder}/${file}`;
+  const onRef = protectedRef.ref ? numbered((await listSource(paths.root, commitSource(protectedRef.commit))).filter((p) => dirOf(p) === folder), scheme) : [];
+  const files = nextFiles(scheme, slug, local, onRef, new Date());
 
   await mkdir(join(paths.root, folder), { recursive: true });
-  const header = `-- ${file}: ${name}\n-- Runs at every server start-up: keep it safe to replay (CREATE … IF NOT EXISTS, INSERT OR IGNORE).\n\n`;
-  await writeFile(join(paths.root, path), header, { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'EEXIST') throw new GuardError(`migrations new: ${path} already exists: choose another name`);
+  const created: string[] = [];
+  try {
+    for (const [i, file] of files.entries()) {
+      const path = folder === '.' ? file : `${folder}/${file}`;
+      const header =
+        scheme.id === 'loom'
+          ? `-- ${file}: ${name}\n-- Runs at every server start-up: keep it safe to replay (CREATE … IF NOT EXISTS, INSERT OR IGNORE).\n\n`
+          : i === 0
+            ? `-- ${file}: ${name}\n-- Applied once, in version order; once it is on the protected ref, leave it as it is.\n\n`
+            : `-- ${file}: revert ${name}\n\n`;
+      await writeFile(join(paths.root, path), header, { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'EEXIST') throw new GuardError(`migrations new: ${path} already exists: choose another name`);
+        throw error;
+      });
+      created.push(path);
+    }
+  } catch (error) {
+    // Both halves of a pair or neither: a lone .down.sql would be blocked.
+    for (const path of created) await rm(join(paths.root, path), { force: true });
     throw error;
-  });
+  }
+  const path = created[0] as string;
 
   const registry = await registryFor(paths.root, config.registry, folder, listing);
   const literal = includeLiteral(registry.path, path);
   const out = process.stdout;
-  out.write(`created ${path}\n`);
+  for (const p of created) out.write(`created ${p}\n`);
   if (protectedRef.ref === null) out.write(`numbered from the local folder only: ${protectedRef.note}\n`);
-  out.write(`${registry.found ? `register it in ${registry.path}` : `register it where the server embeds migrations (no include_str! list found; e.g. ${registry.path})`}:\n`);
-  out.write(`    include_str!("${literal}"),\n`);
+  if (registry.found || scheme.id === 'loom') {
+    out.write(`${registry.found ? `register it in ${registry.path}` : `register it where the server embeds migrations (no include_str! list found; e.g. ${registry.path})`}:\n`);
+    out.write(`    include_str!("${literal}"),\n`);
+  } else {
+    out.write(`no include_str! list found: ${scheme.id === 'sqlx' ? 'sqlx::migrate!()' : 'refinery::embed_migrations!()'} picks it up from the folder\n`);
+  }
   out.write('then run: loom-guard nix update   (the migration is embedded: Cargo.nix must carry its stamp)\n');
   return 0;
 }
 
-function numbered(paths: string[]): Migration[] {
-  return paths.map((p) => parseMigrationName(p)).filter((m): m is Migration => m !== null);
+function numbered(paths: string[], scheme: Scheme): Migration[] {
+  return paths.map((p) => parseMigrationName(p, scheme)).filter((m): m is Migration => m !== null);
+}
+
+/** `YYYYMMDDHHMMSS` in UTC, as sqlx-cli names a migration. */
+export const utcTimestamp = (d: Date) => d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+
+/** The file (or sqlx up/down pair) `migrations new` creates. Pure, for the tests. */
+export function nextFiles(scheme: Scheme, slug: string, local: Migration[], onRef: Migration[], now: Date): string[] {
+  const versions = byVersion([...local, ...onRef].filter((m) => m.kind !== 'down'));
+  const newest = versions[versions.length - 1];
+  const highest = newest?.number ?? 0n;
+  const sample = local.length ? local : onRef;
+  if (scheme.id === 'loom') return [scheme.format(highest + 1n, folderWidth(sample), slug, 'plain')];
+  if (scheme.id === 'refinery') return [scheme.format(highest + 1n, sample.length ? folderWidth(sample) : 1, slug, 'plain')];
+  const previous = versions[versions.length - 2];
+  const sequential = newest !== undefined && (previous ? newest.number - previous.number === 1n : newest.number === 1n);
+  let number = sequential ? highest + 1n : BigInt(utcTimestamp(now));
+  if (number <= highest) number = highest + 1n;
+  const width = sequential && newest ? newest.digits.length : 0;
+  if (newest?.kind !== 'up') return [scheme.format(number, width, slug, 'plain')];
+  return [scheme.format(number, width, slug, 'up'), scheme.format(number, width, slug, 'down')];
 }
 
 async function chooseFolder(root: string, flag: string | boolean | undefined, globs: string[], listing: string[]): Promise<string> {

@@ -8,8 +8,9 @@ import { Reporter } from '../report.js';
 
 /*
  * `loom-guard nix check`: the nix-sync rule on the staged state against HEAD; when nothing is
- * staged (the index equals HEAD) on that state alone. Exit 0 in sync, 1 out of sync, 2 cannot tell
- * (an old Cargo.nix without lock hash and no lock change to judge, or a malformed file).
+ * staged (the index equals HEAD) on that state alone. Exit 0 in sync (also with warnings: crates
+ * only in Cargo.lock, which cargo2nix leaves out when no enabled feature uses them), 1 out of sync,
+ * 2 cannot tell (an old Cargo.nix without lock hash and no lock change to judge, or a malformed file).
  */
 export async function run(args: ParsedArgs): Promise<number> {
   if (args.positionals.length) throw new UsageError(`nix check: unexpected argument "${args.positionals[0]}" (see loom-guard nix check --help)`);
@@ -40,20 +41,22 @@ export async function run(args: ParsedArgs): Promise<number> {
   const result = checkNixSync(input);
   const exitCode = result.verdict === 'in-sync' ? 0 : result.verdict === 'out-of-sync' ? 1 : 2;
   if (json) {
-    const { verdict, findings, summary, reason, notes, lockHash, stamp, fix } = result;
-    process.stdout.write(`${JSON.stringify({ verdict, exitCode, state: mode, summary, reason, findings, notes, lockHash, stamp, fix }, null, 2)}\n`);
+    const { verdict, findings, summary, reason, notes, warnings, lockHash, stamp, fix } = result;
+    process.stdout.write(`${JSON.stringify({ verdict, exitCode, state: mode, summary, reason, findings, warnings, notes, lockHash, stamp, fix }, null, 2)}\n`);
     return exitCode;
   }
   const reporter = new Reporter();
   const durationMs = performance.now() - started;
   if (result.verdict === 'undetermined') {
-    reporter.check({ id: 'nix-sync', status: 'warn', summary: result.summary, details: `${result.reason ?? ''}\nregenerate with cargo2nix 0.12 (loom-guard nix update) to get a lock hash`, durationMs });
+    const details = [result.reason ?? '', ...result.warnings.map((w) => `warning: ${w}`), 'regenerate with cargo2nix 0.12 (loom-guard nix update) to get a lock hash'];
+    reporter.check({ id: 'nix-sync', status: 'warn', summary: result.summary, details: details.filter(Boolean).join('\n'), durationMs });
   } else {
+    const inSync = result.verdict === 'in-sync';
     reporter.check({
       id: 'nix-sync',
-      status: result.verdict === 'in-sync' ? 'pass' : 'fail',
+      status: inSync ? (result.warnings.length ? 'warn' : 'pass') : 'fail',
       summary: `${result.summary} [${mode} state]`,
-      details: result.findings.map((f) => f.message).join('\n'),
+      details: [...result.findings.map((f) => f.message), ...result.warnings.map((w) => `warning: ${w}`)].join('\n'),
       fix: result.fix,
       durationMs,
     });

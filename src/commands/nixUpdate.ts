@@ -16,15 +16,31 @@ import { Reporter } from '../report.js';
  * is only written when the lock hash already proves Cargo.nix matches Cargo.lock.
  */
 
+const CARGO2NIX_UPDATE = ['cargo2nix-update'];
 const CARGO2NIX = ['cargo2nix', '-o', '-l'];
 const NIX_RUN = ['nix', 'run', 'github:cargo2nix/cargo2nix/release-0.12', '--', '-o', '-l'];
 const HOW_TO_GET =
   'install cargo2nix 0.12 (nix profile install github:cargo2nix/cargo2nix/release-0.12) or Nix, or set "regenerate" in .loom-guard.json to the command that writes Cargo.nix';
 
-async function pickGenerator(configured: string[] | null): Promise<string[] | null> {
-  if (configured) return configured;
-  if (await commandExists('cargo2nix')) return CARGO2NIX;
-  if (await commandExists('nix')) return NIX_RUN;
+/** Set while a generator runs, so a cargo2nix-update that itself calls `loom-guard nix update` does not loop. */
+export const NESTED_ENV = 'LOOM_GUARD_NIX_UPDATE';
+
+export interface Generator {
+  command: string[];
+  /** Why this one, in words for doctor and the progress line. */
+  why: string;
+}
+
+/**
+ * The generator `nix update` runs, in order: config `regenerate`; the repository's own
+ * `cargo2nix-update` (Loom's documented command: it knows the project's flags and pinned cargo2nix)
+ * when on PATH; `cargo2nix -o -l`; `nix run` of cargo2nix 0.12. Null when there is none.
+ */
+export async function pickGenerator(configured: string[] | null, env: NodeJS.ProcessEnv = process.env): Promise<Generator | null> {
+  if (configured) return { command: configured, why: 'config "regenerate"' };
+  if (!env[NESTED_ENV] && (await commandExists('cargo2nix-update'))) return { command: CARGO2NIX_UPDATE, why: "the repository's cargo2nix-update, on PATH" };
+  if (await commandExists('cargo2nix')) return { command: CARGO2NIX, why: 'cargo2nix is on PATH' };
+  if (await commandExists('nix')) return { command: NIX_RUN, why: 'nix is on PATH: cargo2nix 0.12 through nix run' };
   return null;
 }
 
@@ -36,15 +52,16 @@ export async function run(args: ParsedArgs): Promise<number> {
   const paths = await repoPaths(process.cwd());
   const { config } = await loadConfig(paths.root);
   const nixPath = join(paths.root, CARGO_NIX);
-  const generator = await pickGenerator(config.regenerate);
+  const picked = await pickGenerator(config.regenerate);
+  const generator = picked?.command ?? null;
 
   let regenerated = false;
-  let generatorProblem = 'no generator found (neither cargo2nix nor nix is on PATH)';
+  let generatorProblem = 'no generator found (none of cargo2nix-update, cargo2nix, nix is on PATH)';
   if (generator) {
     const [command, ...rest] = generator as [string, ...string[]];
-    reporter.note(`regenerating Cargo.nix: ${generator.join(' ')}`);
+    reporter.note(`regenerating Cargo.nix: ${generator.join(' ')} (${picked?.why})`);
     try {
-      const result = await runProcess(command, rest, { cwd: paths.root, echo: true });
+      const result = await runProcess(command, rest, { cwd: paths.root, echo: true, env: { ...process.env, [NESTED_ENV]: '1' } });
       if (result.exitCode === 0) regenerated = true;
       else generatorProblem = `${generator.join(' ')} failed (exit ${result.exitCode})`;
     } catch (error) {

@@ -3,7 +3,6 @@ import type { Config } from '../config.js';
 import { BlobReader, INDEX, WORKTREE, type RepoPaths, type Source } from '../git.js';
 import { lockFileHash, readLockHash } from '../nix/lockHash.js';
 import { computeStamp, readStamp } from '../nix/stamp.js';
-import { commandExists } from '../proc.js';
 import { error, ok, warn, type Finding } from './types.js';
 
 const FIX = 'loom-guard nix update, then git add Cargo.nix';
@@ -56,12 +55,13 @@ export async function nixFindings(paths: RepoPaths, config: Config): Promise<Fin
       else findings.push(error('stamp', `resources stamp ${stamp.sha256.slice(0, 12)}… is stale (the ${want.files} staged resources hash to ${want.sha256.slice(0, 12)}…)`, FIX));
     }
 
-    if (config.regenerate) findings.push(ok('generator', `nix update runs ${config.regenerate.join(' ')}`));
-    else if (await commandExists('cargo2nix')) findings.push(ok('generator', 'cargo2nix is on PATH: nix update regenerates Cargo.nix'));
-    else if (await commandExists('nix')) findings.push(ok('generator', 'nix is on PATH: nix update runs cargo2nix through nix run'));
+    // The same choice nix update makes, so doctor names the generator it will really run.
+    const { pickGenerator } = await import('../commands/nixUpdate.js');
+    const generator = await pickGenerator(config.regenerate);
+    if (generator) findings.push(ok('generator', `nix update runs ${generator.command.join(' ')} (${generator.why})`));
     else {
       findings.push(
-        warn('generator', 'neither cargo2nix nor nix is on PATH: nix update can only stamp, not regenerate', 'install cargo2nix 0.12, or set "regenerate" in .loom-guard.json'),
+        warn('generator', 'none of cargo2nix-update, cargo2nix, nix is on PATH: nix update can only stamp, not regenerate', 'install cargo2nix 0.12, or set "regenerate" in .loom-guard.json'),
       );
     }
     return findings;

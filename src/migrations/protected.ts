@@ -1,5 +1,5 @@
 import type { Change } from '../git.js';
-import { baseName, looksLikeMigration, pad, parseMigrationName } from './names.js';
+import { baseName, byVersion, looksLikeMigration, parseMigrationName, schemeOf, type NamingScheme } from './names.js';
 import type { Finding, Migration, SqlFile } from './types.js';
 
 /*
@@ -9,6 +9,10 @@ import type { Finding, Migration, SqlFile } from './types.js';
  * migration committed locally before a teammate pushed the same number collides just the same.
  * Edits are judged on the change itself (base → target), so a branch that is merely behind trunk is
  * not accused of deleting trunk's newer files.
+ *
+ * Under every naming scheme: a new sqlx .down.sql for an up already on the ref runs only on revert,
+ * and refinery's U<n>__ files are applied out of order by design, so neither has to be numbered
+ * above the ref; everything else does.
  */
 
 export interface ProtectedInput {
@@ -24,28 +28,43 @@ export interface ProtectedInput {
   changes: Change[];
   width: number;
   allowEdits: boolean;
+  /** Config `naming`; loom when absent. */
+  scheme?: NamingScheme;
 }
 
 export function checkProtected(input: ProtectedInput): Finding[] {
   const findings: Finding[] = [];
   const error = (file: string, message: string) => findings.push({ rule: 'protected', file, message, severity: 'error' });
   const onRef = new Map(input.protectedFiles.map((f) => [f.path, f.content]));
-  const refMigrations = input.protectedFiles
-    .map((f) => parseMigrationName(f.path))
-    .filter((m): m is Migration => m !== null)
-    .sort((a, b) => a.number - b.number);
+  const scheme = schemeOf(input.scheme);
+  const refMigrations = byVersion(
+    input.protectedFiles.map((f) => parseMigrationName(f.path, scheme)).filter((m): m is Migration => m !== null && m.kind !== 'down'),
+  );
   const top = refMigrations[refMigrations.length - 1];
 
   if (top) {
     // A protected file renamed in this change is reported as a rename, not again as a new file.
     const renamed = new Set(input.changes.filter((c) => c.status === 'R' && c.oldPath && onRef.has(c.oldPath)).map((c) => c.path));
-    const fresh = input.target.filter((m) => !onRef.has(m.path) && !renamed.has(m.path));
-    let next = top.number + 1;
+    const fresh = input.target.filter((m) => !onRef.has(m.path) && !renamed.has(m.path) && m.kind !== 'down' && m.kind !== 'unversioned');
+    const downs = new Map(input.target.filter((m) => m.kind === 'down').map((m) => [m.number, m]));
+    let next = top.number + 1n;
     for (const m of fresh) {
       if (m.number > top.number) continue;
       const clash = refMigrations.find((r) => r.number === m.number);
       const why = clash ? `${input.ref} already has ${clash.name}` : `${input.ref} already has migrations up to ${top.name}`;
-      error(m.path, `is new but numbered ${m.digits}, and ${why}: renumber it above, e.g. git mv ${m.path} ${m.path.slice(0, -m.name.length)}${pad(next, input.width)}_${m.slug}.sql`);
+      // sqlx versions keep the width of the ref's newest (a timestamp stays 14 digits wide).
+      const width = scheme.id === 'sqlx' ? Math.max(top.digits.length, m.digits.length) : input.width;
+      const dir = m.path.slice(0, -m.name.length);
+      const down = m.kind === 'up' ? downs.get(m.number) : undefined;
+      const moveDown = down && !onRef.has(down.path) ? ` and git mv ${down.path} ${dir}${scheme.format(next, width, down.slug, 'down')}` : '';
+      const to = scheme.format(next, width, m.slug, m.kind);
+      findings.push({
+        rule: 'protected',
+        file: m.path,
+        severity: 'error',
+        rename: to,
+        message: `is new but numbered ${m.digits}, and ${why}: renumber it above, e.g. git mv ${m.path} ${dir}${to}${moveDown}`,
+      });
       next++;
     }
   }

@@ -61,7 +61,7 @@ export function checkRegistry(input: RegistryInput): Finding[] {
   const error = (file: string, message: string, line?: number) =>
     findings.push({ rule: 'registry', file, message, severity: 'error', ...(line ? { line } : {}) });
   const seen = new Map<string, Registration>();
-  let previous: { reg: Registration; number: number } | null = null;
+  let previous: { reg: Registration; number: bigint } | null = null;
   const numberOf = new Map(input.migrations.map((m) => [m.path, m.number]));
 
   for (const reg of input.registrations) {

@@ -10,6 +10,8 @@ export interface Finding {
   message: string;
   /** Warnings are printed but never block. */
   severity: 'error' | 'warning';
+  /** The valid name the message tells the file to take, when it names one. */
+  rename?: string;
 }
 
 /** A file as the rules see it: repo-relative path and its text. */
@@ -18,15 +20,24 @@ export interface SqlFile {
   content: string;
 }
 
-/** A file whose name is a well-formed migration name. */
+/**
+ * What a well-named file is to its tool: applied (`plain`), sqlx's `up` and `down` halves, or
+ * refinery's `unversioned` (U<n>__, applied even when numbered below the last applied one).
+ */
+export type MigrationKind = 'plain' | 'up' | 'down' | 'unversioned';
+
+/** A file whose name is a well-formed migration name under the active scheme. */
 export interface Migration {
   path: string;
   /** The file name alone. */
   name: string;
-  number: number;
+  /** The version: a bigint, since sqlx versions are i64 (millisecond timestamps pass 2^53). */
+  number: bigint;
   /** The number as written, with its zero padding. */
   digits: string;
+  /** The description. */
   slug: string;
+  kind: MigrationKind;
 }
 
 export function formatFinding(f: Finding): string {

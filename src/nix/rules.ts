@@ -50,6 +50,8 @@ export interface NixSyncResult {
   reason: string | null;
   /** Not failures: a missing stamp, a legacy Cargo.nix. */
   notes: string[];
+  /** Worth a ⚠ but never a block: crates only in Cargo.lock under the legacy rule. */
+  warnings: string[];
   lockHash: { recorded: string; actual: string | null } | null;
   stamp: { recorded: Stamp | null; actual: Stamp };
   fix: string;
@@ -63,8 +65,22 @@ export function firstOf(items: string[], limit = 10): string {
 
 const short = (hex: string) => hex.slice(0, 12);
 
+export interface SetDifference {
+  /** In Cargo.lock only: cargo2nix leaves out crates that no enabled feature uses, so not proof of drift. */
+  lockOnly: string[];
+  /** In Cargo.nix only: the Nix build would fetch crates the lock no longer has. */
+  nixOnly: string[];
+  checksum: string[];
+  /** One line per kind, for messages. */
+  lines: string[];
+}
+
 /** The differences between the package sets of Cargo.lock and Cargo.nix, one line each. */
 export function packageSetDifferences(lock: LockedPackage[], nix: LockedPackage[]): string[] {
+  return compareSets(lock, nix).lines;
+}
+
+export function compareSets(lock: LockedPackage[], nix: LockedPackage[]): SetDifference {
   const inLock = new Map(lock.map((p) => [packageKey(p), p]));
   const inNix = new Map(nix.map((p) => [packageKey(p), p]));
   const lockOnly = [...inLock.keys()].filter((k) => !inNix.has(k)).sort();
@@ -80,7 +96,7 @@ export function packageSetDifferences(lock: LockedPackage[], nix: LockedPackage[
   if (lockOnly.length) lines.push(`only in Cargo.lock (${lockOnly.length}): ${firstOf(lockOnly)}`);
   if (nixOnly.length) lines.push(`only in Cargo.nix (${nixOnly.length}): ${firstOf(nixOnly)}`);
   if (checksum.length) lines.push(`checksum differs (${checksum.length}): ${firstOf(checksum.sort())}`);
-  return lines;
+  return { lockOnly, nixOnly, checksum, lines };
 }
 
 /** Which resource files were added, removed or edited. */
@@ -106,6 +122,7 @@ export function checkNixSync(input: NixSyncInput): NixSyncResult {
   const nixText = input.nix.new;
   const findings: Finding[] = [];
   const notes: string[] = [];
+  const warnings: string[] = [];
   const lockChanged = input.compare && !sameBytes(input.lock.old, input.lock.new);
   const nixChanged = input.compare && input.nix.old !== nixText;
   let undetermined: string | null = null;
@@ -149,13 +166,22 @@ export function checkNixSync(input: NixSyncInput): NixSyncResult {
         });
       }
       const locked = lockPackages ?? parseCargoLock(input.lock.new.toString('utf8'));
-      const diff = packageSetDifferences(locked, nixPackages);
-      if (diff.length) {
-        findings.push({ kind: 'package-set', file: 'Cargo.nix', message: `Cargo.lock and Cargo.nix list different crates: ${diff.join('; ')}` });
+      const diff = compareSets(locked, nixPackages);
+      if (diff.nixOnly.length || diff.checksum.length) {
+        // The lock-only line stays in the message: a version bump shows as one crate on each side.
+        findings.push({ kind: 'package-set', file: 'Cargo.nix', message: `Cargo.lock and Cargo.nix list different crates: ${diff.lines.join('; ')}` });
       } else {
-        checked.push(`${locked.length} crates agree`);
+        if (diff.lockOnly.length) {
+          // cargo2nix leaves out crates no enabled feature or target uses: a crate missing from Cargo.nix
+          // is not proof of drift, and a correctly regenerated file must not be blocked for it.
+          warnings.push(
+            `${diff.lockOnly.length} crate${diff.lockOnly.length === 1 ? '' : 's'} only in Cargo.lock, not in Cargo.nix: ${firstOf(diff.lockOnly)} (cargo2nix leaves out crates no enabled feature uses; if one of them should be built, run loom-guard nix update)`,
+          );
+        }
+        const inBoth = locked.length - diff.lockOnly.length;
+        checked.push(diff.lockOnly.length ? `the ${inBoth} crates of Cargo.nix are in Cargo.lock` : `${locked.length} crates agree`);
         if (!lockChanged) {
-          undetermined = `Cargo.nix has no nixifiedLockHash and Cargo.lock did not change: the ${locked.length} crates agree, but dependency edges and features cannot be compared without the hash`;
+          undetermined = `Cargo.nix has no nixifiedLockHash and Cargo.lock did not change: ${diff.lockOnly.length ? `the ${inBoth} crates of Cargo.nix are all in Cargo.lock` : `the ${locked.length} crates agree`}, but dependency edges and features cannot be compared without the hash`;
         }
       }
     }
@@ -207,5 +233,5 @@ export function checkNixSync(input: NixSyncInput): NixSyncResult {
       : verdict === 'undetermined'
         ? 'cannot tell: Cargo.nix has no lock hash and Cargo.lock did not change'
         : `Cargo.nix in sync${checked.length ? ` (${checked.join(', ')})` : ''}`;
-  return { verdict, findings, summary, reason: verdict === 'undetermined' ? undetermined : null, notes, lockHash, stamp: { recorded: recordedStamp, actual: actualStamp }, fix: NIX_FIX };
+  return { verdict, findings, summary, reason: verdict === 'undetermined' ? undetermined : null, notes, warnings, lockHash, stamp: { recorded: recordedStamp, actual: actualStamp }, fix: NIX_FIX };
 }
