@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GuardError } from './errors.js';
+import type { ReplayFunction } from './migrations/replay.js';
+import { parseReplayFunctions } from './migrations/replayFunctions.js';
 
 export type ReplayMode = 'loom' | 'once' | 'off';
 
@@ -15,6 +17,8 @@ export interface Config {
   registry: string | null;
   /** How migrations are replayed on SQLite: `loom` (every start replays all), `once`, or `off`. */
   replay: ReplayMode;
+  /** SQL functions the application registers itself, stubbed during the replay. */
+  replayFunctions: ReplayFunction[];
   /** Allow edits to migrations that already exist on the protected ref. */
   allowEdits: boolean;
   /** Globs of files cargo2nix cannot see change but the build embeds; stamped into Cargo.nix. */
@@ -33,6 +37,7 @@ export const DEFAULT_CONFIG: Config = {
   migrations: ['crates/*/migrations'],
   registry: null,
   replay: 'loom',
+  replayFunctions: [],
   allowEdits: false,
   resources: ['crates/*/migrations/**'],
   protectedRef: null,
@@ -62,6 +67,7 @@ const VALIDATORS: Record<keyof Config, Validator> = {
   migrations: stringArray,
   registry: (v) => (v === null || (typeof v === 'string' && v.length > 0) ? null : 'a path string or null'),
   replay: (v) => (v === 'loom' || v === 'once' || v === 'off' ? null : '"loom", "once" or "off"'),
+  replayFunctions: () => null, // checked name by name below
   allowEdits: (v) => (typeof v === 'boolean' ? null : 'true or false'),
   resources: stringArray,
   protectedRef: (v) => (v === null || (typeof v === 'string' && v.length > 0) ? null : 'a ref name or null'),
@@ -103,6 +109,12 @@ export function parseConfig(raw: unknown, where: string): Config {
           config.cargoArgs[step as (typeof CARGO_STEPS)[number]] = args as string[];
         }
       }
+      continue;
+    }
+    if (k === 'replayFunctions') {
+      const parsed = parseReplayFunctions(value);
+      if ('problems' in parsed) problems.push(...parsed.problems.map((p) => `${where}: "replayFunctions"${p.startsWith('must') ? ' ' : ': '}${p}`));
+      else config.replayFunctions = parsed.functions;
       continue;
     }
     const problem = VALIDATORS[k](value);
