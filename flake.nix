@@ -15,10 +15,10 @@
           version = (builtins.fromJSON (builtins.readFile ./package.json)).version;
           src = ./.;
           nodejs = pkgs.nodejs_20;
-          # Refresh after package-lock.json changes: see README ("Nix").
-          npmDepsHash = pkgs.lib.fakeHash;
-          # better-sqlite3 compiles its native addon against Node's headers.
-          nativeBuildInputs = [ pkgs.python3 ] ++ pkgs.lib.optionals pkgs.stdenv.isDarwin [ pkgs.darwin.cctools ];
+          # Every dependency is fetched by the integrity hash package-lock.json already records:
+          # no npmDepsHash to refresh when the lock changes. Nothing compiles (SQLite is WASM).
+          npmDeps = pkgs.importNpmLock { npmRoot = ./.; };
+          npmConfigHook = pkgs.importNpmLock.npmConfigHook;
           npmBuildScript = "build";
           meta = {
             description = "Git hooks and repository guard for cargo2nix Rust workspaces";
