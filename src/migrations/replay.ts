@@ -1,4 +1,4 @@
-import { loadEngine, type Database, type EngineName } from '../sqlite/engine.js';
+import type { Database, EngineName } from '../sqlite/engine.js';
 import { splitStatements, type NaiveCut, type Statement } from './split.js';
 import type { Finding, SqlFile } from './types.js';
 
@@ -51,7 +51,9 @@ interface Snapshot {
 }
 
 async function openDatabase(options: ReplayOptions): Promise<Database> {
-  // Loaded here, not at start-up: the SQLite build costs tens of milliseconds to load.
+  // Loaded here, not at start-up: the SQLite build costs tens of milliseconds to load, and a
+  // command that never replays (doctor) must not pay for it.
+  const { loadEngine } = await import('../sqlite/engine.js');
   const engine = await loadEngine(options.engine);
   const db = engine.open();
   for (const f of options.functions ?? []) db.define(f.name, f.args, stub);
