@@ -10,7 +10,7 @@ const files = readdirSync(new URL('.', import.meta.url))
   .filter((f) => f.endsWith('.test.mjs'))
   .filter((f) => !pattern || pattern.test(f))
   .sort()
-  // The slowest file (it builds better-sqlite3 from the packed tarball) starts first.
+  // A slow file (it packs and installs the tarball) starts first.
   .sort((a, b) => (b === 'pack.test.mjs') - (a === 'pack.test.mjs'));
 
 function runFile(file) {
