@@ -72,6 +72,9 @@ const CASES = {
           'CREATE INDEX IF NOT EXISTS t_norm ON t (normalize(v));',
           "CREATE TRIGGER IF NOT EXISTS t_log AFTER UPDATE ON t BEGIN INSERT INTO log (msg) VALUES (normalize(new.v)); END;",
           "CREATE TABLE IF NOT EXISTS seen AS SELECT k, v FROM t WHERE v IS normalize('X') OR (v IS NULL AND k = 'b') OR v = 'c';",
+          // 64-bit integers through a stub and out of a query: no engine trips over 2^53.
+          "INSERT OR IGNORE INTO t (k, v) VALUES ('big', normalize(9223372036854775807));",
+          "SELECT v, normalize(v) FROM t WHERE k = 'big' AND v = 9223372036854775807;",
           '',
         ].join('\n'),
       ),

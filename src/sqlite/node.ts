@@ -11,11 +11,12 @@ import { SqliteError } from './types.js';
 
 interface StatementSync {
   all(): Record<string, unknown>[];
+  setReadBigInts(enabled: boolean): void;
   get(): Record<string, unknown> | undefined;
 }
 interface DatabaseSync {
   prepare(sql: string): StatementSync;
-  function(name: string, options: { deterministic?: boolean; varargs?: boolean }, fn: (...values: unknown[]) => unknown): void;
+  function(name: string, options: { deterministic?: boolean; varargs?: boolean; useBigIntArguments?: boolean }, fn: (...values: unknown[]) => unknown): void;
   close(): void;
 }
 interface NodeSqlite {
@@ -49,7 +50,11 @@ function wrap(db: DatabaseSync): Database {
   return {
     run(sql) {
       try {
-        db.prepare(sql).all();
+        const statement = db.prepare(sql);
+        // Rows a migration's query returns are read and dropped; an integer beyond 2^53 must not
+        // fail here when the WASM build (which never reads them) would pass.
+        statement.setReadBigInts(true);
+        statement.all();
       } catch (error) {
         throw failure(error);
       }
@@ -72,7 +77,8 @@ function wrap(db: DatabaseSync): Database {
       // node:sqlite takes the argument count from the function's `length`.
       const stub = (...values: unknown[]) => fn(...values);
       if (args !== null) Object.defineProperty(stub, 'length', { value: args });
-      db.function(name, { deterministic: true, varargs: args === null }, stub);
+      // BigInt arguments: a stub hands back a 64-bit integer unchanged, as the WASM build does.
+      db.function(name, { deterministic: true, varargs: args === null, useBigIntArguments: true }, stub);
     },
     close() {
       db.close();
