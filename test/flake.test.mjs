@@ -47,6 +47,28 @@ function evaluate() {
   }
 }
 
+/**
+ * The lock importNpmLock gets: package-lock.json, with every registry package fetchable (a
+ * `resolved` URL and an `integrity` hash), the URL npm's own for the name and version.
+ */
+function checkLock(given) {
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
+  assert.equal(Object.keys(given.packages).sort(), Object.keys(lock.packages).sort());
+  for (const [path, module] of Object.entries(given.packages)) {
+    if (path === '' || module.link) continue;
+    assert.ok(module.integrity, `${path}: no integrity in package-lock.json`);
+    const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    const base = name.split('/').pop();
+    assert.is(module.resolved, lock.packages[path].resolved ?? `https://registry.npmjs.org/${name}/-/${base}-${module.version}.tgz`, path);
+  }
+  // As `npm view @sqlite.org/sqlite-wasm@3.50.4-build1 dist.tarball` and `npm view kleur@4.1.5 dist.tarball` give them.
+  const known = {
+    'node_modules/@sqlite.org/sqlite-wasm': /^https:\/\/registry\.npmjs\.org\/@sqlite\.org\/sqlite-wasm\/-\/sqlite-wasm-[^/]+\.tgz$/,
+    'node_modules/kleur': /^https:\/\/registry\.npmjs\.org\/kleur\/-\/kleur-[^/]+\.tgz$/,
+  };
+  for (const [path, url] of Object.entries(known)) assert.match(given.packages[path].resolved, url, path);
+}
+
 test('flake.nix parses (nix-instantiate --parse)', () => {
   const r = sh('nix-instantiate', ['--parse', join(ROOT, 'flake.nix')]);
   assert.is(r.code, 0, r.out);
@@ -67,7 +89,10 @@ test('outputs evaluates against a stub nixpkgs: package from importNpmLock (no h
     assert.is(pkg.args.version, version);
     assert.is(pkg.args.src, `path:${root}`);
     assert.is(pkg.args.nodejs, 'pkg:nodejs_20');
-    assert.equal(pkg.args.npmDeps, { call: 'importNpmLock', args: { npmRoot: `path:${root}` } });
+    assert.equal(Object.keys(pkg.args.npmDeps.args).sort(), ['npmRoot', 'packageLock'], system);
+    assert.is(pkg.args.npmDeps.call, 'importNpmLock');
+    assert.is(pkg.args.npmDeps.args.npmRoot, `path:${root}`);
+    checkLock(pkg.args.npmDeps.args.packageLock);
     assert.is(pkg.args.npmConfigHook, 'hook:importNpmLock.npmConfigHook');
     assert.is(pkg.args.npmBuildScript, 'build');
     assert.is(pkg.args.meta.mainProgram, 'loom-guard');
