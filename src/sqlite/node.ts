@@ -11,10 +11,10 @@ import { SqliteError } from './types.js';
 
 interface StatementSync {
   all(): Record<string, unknown>[];
-  setReadBigInts(enabled: boolean): void;
   get(): Record<string, unknown> | undefined;
 }
 interface DatabaseSync {
+  exec(sql: string): void;
   prepare(sql: string): StatementSync;
   function(name: string, options: { deterministic?: boolean; varargs?: boolean; useBigIntArguments?: boolean }, fn: (...values: unknown[]) => unknown): void;
   close(): void;
@@ -47,21 +47,25 @@ const failure = (error: unknown) => new SqliteError((error as Error).message);
 
 function wrap(db: DatabaseSync): Database {
   const first = (row: Record<string, unknown> | undefined) => (row ? Object.values(row)[0] : undefined);
+  const prepared = new Map<string, StatementSync>();
   return {
     run(sql) {
+      // sqlite3_exec, as the WASM engine: rows a migration's query returns are stepped past, unread.
       try {
-        const statement = db.prepare(sql);
-        // Rows a migration's query returns are read and dropped; an integer beyond 2^53 must not
-        // fail here when the WASM build (which never reads them) would pass.
-        statement.setReadBigInts(true);
-        statement.all();
+        db.exec(sql);
       } catch (error) {
         throw failure(error);
       }
     },
     value(sql) {
+      // The replay reads the same two counters around every statement: each is prepared once.
       try {
-        return first(db.prepare(sql).get());
+        let statement = prepared.get(sql);
+        if (!statement) {
+          statement = db.prepare(sql);
+          prepared.set(sql, statement);
+        }
+        return first(statement.get());
       } catch (error) {
         throw failure(error);
       }

@@ -15,7 +15,7 @@ export class SqliteError extends Error {
 }
 
 export interface Database {
-  /** Runs one statement to its end (every row of a query is stepped through). Throws SqliteError. */
+  /** Runs the SQL to its end (sqlite3_exec: rows a query returns are stepped past). Throws SqliteError. */
   run(sql: string): void;
   /** The first column of the first row, or undefined when there is no row. */
   value(sql: string): unknown;

@@ -31,27 +31,37 @@ function wrap(sqlite3: Sqlite3, db: OoDb): Database {
   /** SQLite's own message when the handle holds one; the wrapper's otherwise (e.g. empty SQL). */
   const failure = (error: unknown) =>
     new SqliteError(error instanceof sqlite3.SQLite3Error && capi.sqlite3_errcode(db) !== 0 ? capi.sqlite3_errmsg(db) : (error as Error).message);
+  const prepared = new Map<string, ReturnType<OoDb['prepare']>>();
   return {
     run(sql) {
-      let stmt: ReturnType<OoDb['prepare']> | undefined;
-      try {
-        stmt = db.prepare(sql);
-        while (stmt.step()) {
-          // every row stepped through, as a server that reads a query's result would
-        }
-      } catch (error) {
-        const wrapped = failure(error);
-        stmt?.finalize();
-        throw wrapped;
-      }
-      stmt.finalize();
+      // sqlite3_exec straight through the C API: the oo1 wrappers cost more than the statement.
+      if (capi.sqlite3_exec(db, sql, 0, 0, 0) !== capi.SQLITE_OK) throw new SqliteError(capi.sqlite3_errmsg(db));
     },
     value(sql) {
-      try {
-        return db.selectValue(sql);
-      } catch (error) {
-        throw failure(error);
+      // The replay reads the same two counters around every statement: each is prepared once and
+      // stepped through the C API.
+      let stmt = prepared.get(sql);
+      if (!stmt) {
+        try {
+          stmt = db.prepare(sql);
+        } catch (error) {
+          throw failure(error);
+        }
+        prepared.set(sql, stmt);
       }
+      const p = stmt.pointer as number;
+      const rc = capi.sqlite3_step(p);
+      let value: unknown;
+      if (rc === capi.SQLITE_ROW) {
+        const type = capi.sqlite3_column_type(p, 0);
+        if (type === capi.SQLITE_NULL) value = null;
+        else if (type === capi.SQLITE_INTEGER || type === capi.SQLITE_FLOAT) value = capi.sqlite3_column_double(p, 0);
+        else value = capi.sqlite3_column_text(p, 0);
+      }
+      const message = rc === capi.SQLITE_ROW || rc === capi.SQLITE_DONE ? null : capi.sqlite3_errmsg(db);
+      capi.sqlite3_reset(p);
+      if (message !== null) throw new SqliteError(message);
+      return value;
     },
     rows(sql) {
       try {
@@ -70,6 +80,7 @@ function wrap(sqlite3: Sqlite3, db: OoDb): Database {
       });
     },
     close() {
+      for (const stmt of prepared.values()) stmt.finalize();
       db.close();
     },
   };
