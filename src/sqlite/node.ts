@@ -119,12 +119,15 @@ function probeNodeEngine(): Engine | { unavailable: string } {
   }
   try {
     // A build that still reads "x" as a string literal would let through SQL the WASM build rejects.
-    probe.value('SELECT "loom_guard_dqs_probe"');
-    return { unavailable: `node:sqlite of Node ${process.versions.node} accepts double-quoted string literals` };
-  } catch {
-    // refused, as wanted
+    let acceptsDqs = true;
+    try {
+      probe.value('SELECT "loom_guard_dqs_probe"');
+    } catch {
+      acceptsDqs = false;
+    }
+    if (acceptsDqs) return { unavailable: `node:sqlite of Node ${process.versions.node} accepts double-quoted string literals` };
+    return { name: 'node:sqlite', sqliteVersion: String(probe.value('SELECT sqlite_version()')), open };
+  } finally {
+    probe.close();
   }
-  const sqliteVersion = String(probe.value('SELECT sqlite_version()'));
-  probe.close();
-  return { name: 'node:sqlite', sqliteVersion, open };
 }
