@@ -17,7 +17,14 @@ const ALIASES: Record<string, EngineName> = { node: 'node:sqlite', 'node:sqlite'
 const loaded = new Map<EngineName, Promise<Engine>>();
 
 async function load(name: EngineName): Promise<Engine> {
-  if (name === 'sqlite-wasm') return (await import('./wasm.js')).loadWasmEngine();
+  if (name === 'sqlite-wasm') {
+    try {
+      return await (await import('./wasm.js')).loadWasmEngine();
+    } catch (error) {
+      // A missing or damaged package is a set-up problem: one line, exit 2, not a stack trace.
+      throw new GuardError(`cannot load the SQLite WASM build (@sqlite.org/sqlite-wasm): ${(error as Error).message.split('\n')[0]}: reinstall loom-guard's dependencies (npm ci)`);
+    }
+  }
   const engine = loadNodeEngine();
   if ('unavailable' in engine) throw new GuardError(`${engine.unavailable}: unset LOOM_GUARD_SQLITE (or set it to wasm) to replay on the SQLite WASM build`);
   return engine;
