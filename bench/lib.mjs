@@ -23,8 +23,10 @@ export function ensurePeers() {
   mkdirSync(PEERS, { recursive: true });
   for (const f of ['package.json', 'package-lock.json']) copyFileSync(join(ROOT, 'bench', f), join(PEERS, f));
   // No install scripts: lefthook's would install itself into whatever repository encloses the folder.
-  const r = spawnSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: PEERS, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`bench: npm ci of the peers failed in ${PEERS}`);
+  // `npm install`, not `ci`: bench/package-lock.json lists only this platform's prek and lefthook
+  // binaries, which `npm ci` rejects; the versions still come from it, and only the copy changes.
+  const r = spawnSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: PEERS, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`bench: npm install of the peers failed in ${PEERS}`);
 }
 
 export function median(values) {
