@@ -1,13 +1,33 @@
 // Shared benchmark helpers: timing of real processes, medians, alternating rounds.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const CLI = join(ROOT, 'dist/cli.js');
-export const BENCH_BIN = join(ROOT, 'bench/node_modules/.bin');
+/**
+ * The peers (husky, lint-staged, lefthook, prek) live in a temporary folder keyed by
+ * bench/package-lock.json, never in this checkout: an install inside it would let a peer's install
+ * script write its own files (lefthook.yml) into the repository. ensurePeers() installs them.
+ */
+const peersLock = readFileSync(join(ROOT, 'bench/package-lock.json'));
+export const PEERS = join(tmpdir(), `loom-guard-bench-peers-${createHash('sha256').update(peersLock).digest('hex').slice(0, 12)}`);
+export const BENCH_BIN = join(PEERS, 'node_modules/.bin');
+
+export function ensurePeers() {
+  if (existsSync(join(BENCH_BIN, 'prek'))) return;
+  console.error(`bench: installing the peers (husky, lint-staged, lefthook, prek) into ${PEERS}`);
+  mkdirSync(PEERS, { recursive: true });
+  for (const f of ['package.json', 'package-lock.json']) copyFileSync(join(ROOT, 'bench', f), join(PEERS, f));
+  // No install scripts: lefthook's would install itself into whatever repository encloses the folder.
+  // `npm install`, not `ci`: bench/package-lock.json lists only this platform's prek and lefthook
+  // binaries, which `npm ci` rejects; the versions still come from it, and only the copy changes.
+  const r = spawnSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: PEERS, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`bench: npm install of the peers failed in ${PEERS}`);
+}
 
 export function median(values) {
   const s = [...values].sort((a, b) => a - b);

@@ -1,6 +1,8 @@
 // Benchmark: `loom-guard migrations check` on a workspace with 40 replay-safe migrations (tables,
 // ADD COLUMN, INSERT OR IGNORE, an FTS5 table kept current by triggers), as a whole process (what a
-// hook costs) and in-process (the rules and the two-pass SQLite replay alone).
+// hook costs) and in-process (the rules and the two-pass SQLite replay alone). With
+// LOOM_GUARD_BENCH_BASELINE=<another checkout, built>, that checkout's CLI runs alternately with
+// this one on the same repository, so the two whole-process medians are side by side.
 //   node bench/migrations-check.mjs      (after npx tsc -p .)
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,18 +68,23 @@ INSERT OR IGNORE INTO items (id, name, body, meta) VALUES
   return out;
 }
 
-export async function benchMigrationsCheck({ processRuns = 15, inProcessRuns = 20, count = 40 } = {}) {
+export async function benchMigrationsCheck({ processRuns = 15, inProcessRuns = 20, count = 40, baseline = process.env.LOOM_GUARD_BENCH_BASELINE } = {}) {
   const { repo } = await workspaceRepo({ crates: 4, install: false, migrations: generateMigrations(count) });
   try {
     const env = benchEnv();
     // Alternating with `--version` (Node start and the CLI's command table) shows what the check adds.
     const whole = [];
     const start = [];
+    const before = [];
+    const check = (cli) => {
+      const r = timed(process.execPath, [cli, 'migrations', 'check'], { cwd: repo.dir, env, allowFail: true });
+      if (r.code !== 0) throw new Error(`${cli} migrations check failed (${r.code}):\n${r.out}`);
+      return r.ms;
+    };
     for (let i = 0; i < processRuns; i++) {
       start.push(timed(process.execPath, [CLI, '--version'], { cwd: repo.dir, env }).ms);
-      const r = timed(process.execPath, [CLI, 'migrations', 'check'], { cwd: repo.dir, env, allowFail: true });
-      if (r.code !== 0) throw new Error(`migrations check failed (${r.code}):\n${r.out}`);
-      whole.push(r.ms);
+      whole.push(check(CLI));
+      if (baseline) before.push(check(join(baseline, 'dist/cli.js')));
     }
 
     const git = await import(join(ROOT, 'dist/git.js'));
@@ -99,13 +106,14 @@ export async function benchMigrationsCheck({ processRuns = 15, inProcessRuns = 2
       const ms = performance.now() - started;
       reader.close();
       if (result.status !== 'pass') throw new Error(`in-process check did not pass: ${result.summary}\n${result.details ?? ''}`);
-      if (i > 0) inProcess.push(ms); // the first run pays for loading better-sqlite3 and picomatch
+      if (i > 0) inProcess.push(ms); // the first run pays for loading the SQLite engine and picomatch
     }
     return {
       migrations: count,
       wholeProcessMedianMs: Math.round(median(whole)),
       wholeProcessRuns: processRuns,
       cliStartMedianMs: Math.round(median(start)),
+      ...(baseline ? { baseline, baselineWholeProcessMedianMs: Math.round(median(before)) } : {}),
       inProcessMedianMs: Math.round(median(inProcess) * 10) / 10,
       inProcessRuns,
     };
@@ -117,7 +125,12 @@ export async function benchMigrationsCheck({ processRuns = 15, inProcessRuns = 2
 /** Table rows for bench/run.mjs. */
 export function rows(r) {
   return [
-    [`\`migrations check\`, ${r.migrations} migrations replayed twice (whole process)`, `${r.wholeProcessMedianMs} ms`, `\`loom-guard --version\` ${r.cliStartMedianMs} ms`, ''],
+    [
+      `\`migrations check\`, ${r.migrations} migrations replayed twice (whole process)`,
+      `${r.wholeProcessMedianMs} ms`,
+      `\`loom-guard --version\` ${r.cliStartMedianMs} ms${r.baseline ? `; baseline checkout ${r.baselineWholeProcessMedianMs} ms` : ''}`,
+      '',
+    ],
     [`migrations rules + replay in-process, ${r.migrations} migrations`, `${r.inProcessMedianMs} ms`, '', ''],
   ];
 }
@@ -126,6 +139,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const r = await benchMigrationsCheck();
   process.stdout.write(
     `migrations check, ${r.migrations} migrations replayed twice: whole process ${r.wholeProcessMedianMs} ms (median of ${r.wholeProcessRuns}; --version ${r.cliStartMedianMs} ms), ` +
-      `rules + replay in-process ${r.inProcessMedianMs} ms (median of ${r.inProcessRuns})\n`,
+      `rules + replay in-process ${r.inProcessMedianMs} ms (median of ${r.inProcessRuns})` +
+      (r.baseline ? `; baseline ${r.baseline}: whole process ${r.baselineWholeProcessMedianMs} ms` : '') +
+      '\n',
   );
 }

@@ -7,9 +7,11 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CORPUS as CORPUS_ROOT } from '../test/helpers/corpus.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const CORPUS = join(ROOT, '../shared/corpus/cargo2nix');
+// The whole corpus when it is beside the checkout, else the fixture set (test/helpers/corpus.mjs).
+const CORPUS = join(CORPUS_ROOT, 'cargo2nix');
 const dist = (m) => import(pathToFileURL(join(ROOT, 'dist', m)).href);
 
 const median = (xs) => {

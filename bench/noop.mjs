@@ -2,7 +2,7 @@
 // commit with no hook at all, in a Loom-sized (50-crate) workspace. Peers get one no-op hook each.
 import { symlinkSync, writeFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { alternate, BENCH_BIN, benchEnv, CLI, median, ROOT, run, tempDir, timed } from './lib.mjs';
+import { alternate, BENCH_BIN, benchEnv, CLI, median, PEERS, ROOT, run, tempDir, timed } from './lib.mjs';
 
 const scaffold = await import(join(ROOT, 'dist/scaffold.js'));
 
@@ -18,7 +18,7 @@ async function makeRepo(name, migrations) {
 }
 
 function linkBenchModules(dir) {
-  symlinkSync(join(ROOT, 'bench/node_modules'), join(dir, 'node_modules'));
+  symlinkSync(join(PEERS, 'node_modules'), join(dir, 'node_modules'));
   run('git', ['config', 'core.excludesFile', '/dev/null'], { cwd: dir });
   writeFileSync(join(dir, '.git/info/exclude'), 'node_modules\n');
 }

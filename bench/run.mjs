@@ -3,14 +3,9 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { fmt, ROOT } from './lib.mjs';
+import { ensurePeers, fmt, ROOT } from './lib.mjs';
 
-if (!existsSync(join(ROOT, 'bench/node_modules/.bin/prek'))) {
-  console.error('bench: installing the peers (husky, lint-staged, lefthook, prek) into bench/node_modules');
-  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: join(ROOT, 'bench'), stdio: 'inherit' });
-  if (r.status !== 0) process.exit(2);
-}
+ensurePeers();
 
 const only = process.argv[2] ? new RegExp(process.argv[2]) : null;
 const sections = [
@@ -18,6 +13,7 @@ const sections = [
   ['pre-commit', './pre-commit.mjs', 'benchPreCommit'],
   ['nix-check', './nix-check.mjs', 'benchNixCheck'],
   ['migrations-check', './migrations-check.mjs', 'benchMigrationsCheck'],
+  ['install', './install.mjs', 'benchInstall'],
   ['pre-push', './pre-push.mjs', 'benchPrePush'],
 ];
 const results = {

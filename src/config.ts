@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GuardError } from './errors.js';
+import type { ReplayFunction } from './migrations/replay.js';
+import { parseReplayFunctions } from './migrations/replayFunctions.js';
 
 export type ReplayMode = 'loom' | 'once' | 'off';
 /** How migration files are named and numbered (src/migrations/names.ts). */
@@ -21,6 +23,8 @@ export interface Config {
   naming: NamingScheme;
   /** Whether numbering may skip numbers; null means the scheme's default (loom no, sqlx and refinery yes). */
   gaps: boolean | null;
+  /** SQL functions the application registers itself, stubbed during the replay. */
+  replayFunctions: ReplayFunction[];
   /** Allow edits to migrations that already exist on the protected ref. */
   allowEdits: boolean;
   /** Globs of files cargo2nix cannot see change but the build embeds; stamped into Cargo.nix. */
@@ -41,6 +45,7 @@ export const DEFAULT_CONFIG: Config = {
   replay: 'loom',
   naming: 'loom',
   gaps: null,
+  replayFunctions: [],
   allowEdits: false,
   resources: ['crates/*/migrations/**'],
   protectedRef: null,
@@ -72,6 +77,7 @@ const VALIDATORS: Record<keyof Config, Validator> = {
   replay: (v) => (v === 'loom' || v === 'once' || v === 'off' ? null : '"loom", "once" or "off"'),
   naming: (v) => (v === 'loom' || v === 'sqlx' || v === 'refinery' ? null : '"loom", "sqlx" or "refinery"'),
   gaps: (v) => (v === null || typeof v === 'boolean' ? null : 'true, false or null (the scheme\'s default)'),
+  replayFunctions: () => null, // checked name by name below
   allowEdits: (v) => (typeof v === 'boolean' ? null : 'true or false'),
   resources: stringArray,
   protectedRef: (v) => (v === null || (typeof v === 'string' && v.length > 0) ? null : 'a ref name or null'),
@@ -113,6 +119,12 @@ export function parseConfig(raw: unknown, where: string): Config {
           config.cargoArgs[step as (typeof CARGO_STEPS)[number]] = args as string[];
         }
       }
+      continue;
+    }
+    if (k === 'replayFunctions') {
+      const parsed = parseReplayFunctions(value);
+      if ('problems' in parsed) problems.push(...parsed.problems.map((p) => `${where}: "replayFunctions"${p.startsWith('must') ? ' ' : ': '}${p}`));
+      else config.replayFunctions = parsed.functions;
       continue;
     }
     const problem = VALIDATORS[k](value);

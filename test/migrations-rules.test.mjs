@@ -11,6 +11,7 @@ const { checkProtected } = await dist('protected.js');
 const { parseRegistrations, checkRegistry, pickRegistry, includeLiteral } = await dist('registry.js');
 const { splitStatements } = await dist('split.js');
 const { replay } = await dist('replay.js');
+const { loadEngine } = await import(join(ROOT, 'dist/sqlite/engine.js'));
 
 const DIR = 'crates/loom-server/migrations';
 const f = (name, content = 'CREATE TABLE IF NOT EXISTS t (a TEXT);\n') => ({ path: `${DIR}/${name}`, content });
@@ -213,11 +214,10 @@ test('replay: the ten corpus migrations (FTS5 triggers, JSON, ADD COLUMN, INSERT
 });
 
 test('replay: the FTS5 triggers of 005 really run (a thread insert is searchable)', async () => {
-  const { default: Database } = await import('better-sqlite3');
-  const db = new Database(':memory:');
-  for (const file of corpus) for (const s of splitStatements(file.content).statements) db.prepare(s.sql).run();
-  db.prepare(`INSERT INTO threads (id, title, conversation) VALUES ('t1', 'hello', json('{"messages":[{"content":"needle here"}]}'))`).run();
-  assert.equal(db.prepare(`SELECT thread_id FROM thread_fts WHERE thread_fts MATCH 'needle'`).all(), [{ thread_id: 't1' }]);
+  const db = (await loadEngine()).open();
+  for (const file of corpus) for (const s of splitStatements(file.content).statements) db.run(s.sql);
+  db.run(`INSERT INTO threads (id, title, conversation) VALUES ('t1', 'hello', json('{"messages":[{"content":"needle here"}]}'))`);
+  assert.equal(db.rows(`SELECT thread_id FROM thread_fts WHERE thread_fts MATCH 'needle'`), [{ thread_id: 't1' }]);
   db.close();
 });
 

@@ -4,6 +4,9 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Repo, sh, ROOT, cleanEnv, tempDir } from './helpers/repo.mjs';
 
+/** Every `.node` file (a compiled addon) under a folder. */
+const nativeAddons = (dir) => readdirSync(dir, { recursive: true }).filter((p) => String(p).endsWith('.node'));
+
 test('npm pack yields a tarball that installs into another repository and commits through its hooks', () => {
   const packDir = tempDir('loom-guard-pack-');
   const packed = sh('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: ROOT });
@@ -15,9 +18,11 @@ test('npm pack yields a tarball that installs into another repository and commit
   repo.write('README.md', '# scratch\n');
   repo.write('.gitignore', 'node_modules/\n');
   repo.commitNoVerify('initial');
-  // The npm cache already holds every dependency after `npm ci`; better-sqlite3 still builds natively.
+  // The npm cache already holds every dependency after `npm ci`.
   const installed = sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--save-dev', tarball], { cwd: repo.dir });
   assert.is(installed.code, 0, installed.out);
+  // Plain JavaScript and WASM: no native addon was built or shipped, so no compiler was needed.
+  assert.equal(nativeAddons(join(repo.dir, 'node_modules')), []);
 
   const version = sh('npx', ['--no-install', 'loom-guard', '--version'], { cwd: repo.dir });
   assert.is(version.code, 0, version.out);

@@ -5,7 +5,7 @@ import { checkNames, isApplied, looksLikeMigration, schemeOf, type NamingScheme 
 import { checkProtected } from '../migrations/protected.js';
 import { resolveProtectedRef, type ProtectedRef } from '../migrations/protectedRef.js';
 import { checkRegistry, parseRegistrations, pickRegistry, registrationsInto, type Registration } from '../migrations/registry.js';
-import { replay } from '../migrations/replay.js';
+import { describeFunction, replay } from '../migrations/replay.js';
 import { dirOf, folderMatcher, foldersIn, listSource, readFiles, type FolderMatcher } from '../migrations/state.js';
 import { formatFinding, type Finding, type RuleId, type SqlFile } from '../migrations/types.js';
 import type { CheckContext, CheckGroupRun } from './types.js';
@@ -214,13 +214,14 @@ export async function checkMigrations(ctx: CheckContext, options: MigrationsChec
     if (config.replay !== 'off') {
       const content = new Map(files.map((f) => [f.path, f.content]));
       const ordered: SqlFile[] = applied.map((m) => ({ path: m.path, content: content.get(m.path) ?? '' }));
-      findings.push(...(await replay(ordered, { mode: config.replay, changed })));
+      findings.push(...(await replay(ordered, { mode: config.replay, changed, functions: config.replayFunctions })));
     }
   }
 
   const errors = findings.filter((f) => f.severity === 'error');
   const warnings = findings.filter((f) => f.severity === 'warning');
   const replayed = config.replay === 'loom' ? ', replayed twice' : config.replay === 'once' ? ', applied once' : '';
+  const stubbed = config.replay !== 'off' && config.replayFunctions.length ? ` (stubbed: ${config.replayFunctions.map(describeFunction).join(', ')})` : '';
   const where = folders.length === 1 ? folders[0] : `${folders.length} folders`;
   const details = [...errors, ...warnings].map(formatFinding).join('\n');
   if (errors.length) {
@@ -248,7 +249,7 @@ export async function checkMigrations(ctx: CheckContext, options: MigrationsChec
   return {
     id: ID,
     status: warnings.length ? 'warn' : 'pass',
-    summary: `${total} migration${total === 1 ? '' : 's'} in ${where}${config.naming === 'loom' ? '' : ` (${config.naming} naming)`}${replayed}`,
+    summary: `${total} migration${total === 1 ? '' : 's'} in ${where}${config.naming === 'loom' ? '' : ` (${config.naming} naming)`}${replayed}${stubbed}`,
     ...(warnings.length ? { details } : {}),
     durationMs: elapsed(),
   };

@@ -13,14 +13,17 @@ export async function migrationsFinding(paths: RepoPaths, config: Config): Promi
   const silent = new Reporter({ write: () => true });
   try {
     const { checkMigrations } = await import('../checks/migrations.js');
+    // No replay here: doctor is many users' first command, and must not pay for loading SQLite.
+    const rules = { ...config, replay: 'off' as const };
     const result = await checkMigrations(
-      { paths, config, reader, target: INDEX, base: head ? commitSource(head) : null, changes, reporter: silent },
+      { paths, config: rules, reader, target: INDEX, base: head ? commitSource(head) : null, changes, reporter: silent },
       { force: true },
     );
     const first = result.details?.trim().split('\n')[0];
     if (result.status === 'fail') return error('migrations', `${result.summary ?? 'blocked'}: ${first ?? ''}`, result.fix ?? 'loom-guard migrations check');
     if (result.status === 'warn') return warn('migrations', `${result.summary ?? ''}: ${first ?? ''}`, 'loom-guard migrations check');
-    return ok('migrations', result.summary ?? 'migrations pass');
+    const replay = config.replay === 'off' ? '' : ' (the replay on SQLite runs in `loom-guard migrations check`)';
+    return ok('migrations', `${result.summary ?? 'migrations pass'}${replay}`);
   } finally {
     reader.close();
   }

@@ -1,10 +1,10 @@
-import type BetterSqlite3 from 'better-sqlite3';
+import type { Database, EngineName } from '../sqlite/engine.js';
 import { splitStatements, type NaiveCut, type Statement } from './split.js';
 import type { Finding, SqlFile } from './types.js';
 
 /*
- * Replay on a real SQLite engine (better-sqlite3 bundles SQLite with FTS5, JSON functions and
- * triggers), the way the server meets its migrations.
+ * Replay on a real SQLite engine (node:sqlite or the SQLite WASM build, see src/sqlite/engine.ts:
+ * FTS5, JSON functions and triggers), the way the server meets its migrations.
  *
  * Mode `loom`: Loom has no migrations table; every start-up runs every file in order, statement by
  * statement (see split.ts for the statement model), ignoring only errors that say "already exists"
@@ -13,6 +13,10 @@ import type { Finding, SqlFile } from './types.js';
  * table as the first left them. Foreign keys are on, as sqlx turns them on for SQLite.
  *
  * Mode `once`: a tool with a migrations table runs each file once; only the first run is checked.
+ *
+ * Functions the application registers on its connection (config `replayFunctions`) do not exist in
+ * a bare SQLite: each is stubbed to return its first argument (NULL without one), so a migration
+ * that calls it replays; what it computes is the application's business, not the schema's.
  */
 
 export type ReplayRunMode = 'loom' | 'once';
@@ -21,7 +25,22 @@ export interface ReplayOptions {
   mode: ReplayRunMode;
   /** Files new or edited in the change: where a plain split on `;` would cut one, it gets a warning. */
   changed?: Set<string>;
+  /** Application-defined SQL functions to stub (config `replayFunctions`). */
+  functions?: ReplayFunction[];
+  /** Run on this engine rather than the best one the runtime has (tests run each). */
+  engine?: EngineName;
 }
+
+export interface ReplayFunction {
+  name: string;
+  /** The number of arguments; null accepts any number. */
+  args: number | null;
+}
+
+/** How a stub reads in the check's summary line: `normalize/1`, `uuid/0`, `concat_any/*`. */
+export const describeFunction = (f: ReplayFunction) => `${f.name}/${f.args ?? '*'}`;
+
+const stub = (...values: unknown[]) => (values.length ? values[0] : null);
 
 const IGNORED = ['already exists', 'duplicate column'];
 export const isIgnoredError = (message: string) => IGNORED.some((s) => message.includes(s));
@@ -31,29 +50,27 @@ interface Snapshot {
   counts: Map<string, number>;
 }
 
-type Db = BetterSqlite3.Database;
-type DatabaseConstructor = typeof BetterSqlite3;
-let databaseClass: DatabaseConstructor | null = null;
-
-async function openDatabase(): Promise<Db> {
-  // Loaded here, not at start-up: the native module costs tens of milliseconds to load.
-  databaseClass ??= (await import('better-sqlite3')).default;
-  const db = new databaseClass(':memory:');
-  db.pragma('foreign_keys = ON');
+async function openDatabase(options: ReplayOptions): Promise<Database> {
+  // Loaded here, not at start-up: the SQLite build costs tens of milliseconds to load, and a
+  // command that never replays (doctor) must not pay for it.
+  const { loadEngine } = await import('../sqlite/engine.js');
+  const engine = await loadEngine(options.engine);
+  const db = engine.open();
+  for (const f of options.functions ?? []) db.define(f.name, f.args, stub);
   return db;
 }
 
-function snapshot(db: Db): Snapshot {
-  const rows = db
-    .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex_%' ORDER BY name")
-    .all() as { type: string; name: string; tbl_name: string; sql: string | null }[];
+function snapshot(db: Database): Snapshot {
+  const rows = db.rows(
+    "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex_%' ORDER BY name",
+  ) as { type: string; name: string; tbl_name: string; sql: string | null }[];
   const schema = new Map<string, string>();
   const counts = new Map<string, number>();
   for (const r of rows) {
     schema.set(`${r.type} ${r.name}`, r.sql ?? '');
     if (r.type === 'table') {
       const quoted = `"${r.name.replace(/"/g, '""')}"`;
-      counts.set(r.name, (db.prepare(`SELECT count(*) AS n FROM ${quoted}`).get() as { n: number }).n);
+      counts.set(r.name, Number(db.value(`SELECT count(*) FROM ${quoted}`)));
     }
   }
   return { schema, counts };
@@ -80,10 +97,12 @@ interface Parsed {
   statements: Statement[];
 }
 
-function execute(db: Db, statement: Statement): void {
-  const prepared = db.prepare(statement.sql);
-  if (prepared.reader) prepared.all();
-  else prepared.run();
+const execute = (db: Database, statement: Statement) => db.run(statement.sql);
+
+/** A function SQLite lacks may be one the application registers itself: say how to declare it. */
+function functionHint(message: string): string {
+  const name = /^no such function: (\S+)/.exec(message)?.[1];
+  return name ? ` (if the application registers ${name} on its connection, declare it in the config: "replayFunctions": {"${name}": <argument count>})` : '';
 }
 
 const quoteLine = (s: Statement) => (s.firstLine.length > 80 ? `${s.firstLine.slice(0, 77)}...` : s.firstLine);
@@ -119,7 +138,7 @@ export async function replay(files: SqlFile[], options: ReplayOptions): Promise<
     parsed.push({ file, statements: split.statements });
   }
 
-  const db = await openDatabase();
+  const db = await openDatabase(options);
   try {
     // First start-up: on an empty database everything must succeed (bar the errors Loom ignores).
     for (const { file, statements } of parsed) {
@@ -129,7 +148,7 @@ export async function replay(files: SqlFile[], options: ReplayOptions): Promise<
         } catch (error) {
           const message = (error as Error).message;
           if (options.mode === 'loom' && isIgnoredError(message)) continue;
-          add(file.path, s.line, `\`${quoteLine(s)}\` fails on a fresh database: ${message}`);
+          add(file.path, s.line, `\`${quoteLine(s)}\` fails on a fresh database: ${message}${functionHint(message)}`);
           return findings; // the server stops at the first failure; later files never ran
         }
       }
@@ -140,8 +159,8 @@ export async function replay(files: SqlFile[], options: ReplayOptions): Promise<
     // changed (schema_version, total_changes), so a clean replay costs a few queries per statement.
     const first = snapshot(db);
     let current = first;
-    const schemaVersion = db.prepare('PRAGMA schema_version').pluck();
-    const totalChanges = db.prepare('SELECT total_changes()').pluck();
+    const schemaVersion = { get: () => db.value('PRAGMA schema_version') };
+    const totalChanges = { get: () => db.value('SELECT total_changes()') };
     const blamed: Array<{ file: string; statement: Statement; what: string[] }> = [];
     for (const { file, statements } of parsed) {
       for (const s of statements) {

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI = join(ROOT, 'dist/cli.js');
-export const CORPUS = join(ROOT, '../shared/corpus');
+// The chosen corpus: ../shared/corpus when present, else test/fixtures/corpus (see corpus.mjs).
+export { CORPUS } from './corpus.mjs';
 
 /** An environment without the caller's skip variables or colours, with a fixed git identity. */
 export function cleanEnv(extra = {}) {

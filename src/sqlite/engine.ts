@@ -1,0 +1,57 @@
+import { GuardError } from '../errors.js';
+import { loadNodeEngine } from './node.js';
+import type { Engine, EngineName } from './types.js';
+
+/*
+ * Which SQLite the replay runs on: node:sqlite where this Node has it, the official WASM build
+ * otherwise; neither is a native addon to compile at install. LOOM_GUARD_SQLITE=node|wasm forces
+ * one (tests run the replay on each engine the machine has). Loaded only by the commands that
+ * replay: importing this module costs nothing until loadEngine() is called.
+ */
+
+export type { Database, Engine, EngineName } from './types.js';
+export { SqliteError } from './types.js';
+
+const ALIASES: Record<string, EngineName> = { node: 'node:sqlite', 'node:sqlite': 'node:sqlite', wasm: 'sqlite-wasm', 'sqlite-wasm': 'sqlite-wasm' };
+
+const loaded = new Map<EngineName, Promise<Engine>>();
+
+async function load(name: EngineName): Promise<Engine> {
+  if (name === 'sqlite-wasm') {
+    try {
+      return await (await import('./wasm.js')).loadWasmEngine();
+    } catch (error) {
+      // A missing or damaged package is a set-up problem: one line, exit 2, not a stack trace.
+      throw new GuardError(`cannot load the SQLite WASM build (@sqlite.org/sqlite-wasm): ${(error as Error).message.split('\n')[0]}: reinstall loom-guard's dependencies (npm ci)`);
+    }
+  }
+  const engine = loadNodeEngine();
+  if ('unavailable' in engine) throw new GuardError(`${engine.unavailable}: unset LOOM_GUARD_SQLITE (or set it to wasm) to replay on the SQLite WASM build`);
+  return engine;
+}
+
+function cached(name: EngineName): Promise<Engine> {
+  let engine = loaded.get(name);
+  if (!engine) {
+    engine = load(name);
+    loaded.set(name, engine);
+  }
+  return engine;
+}
+
+/** The engine asked for (by name or through LOOM_GUARD_SQLITE), else the best this runtime has. */
+export function loadEngine(name?: EngineName, env: NodeJS.ProcessEnv = process.env): Promise<Engine> {
+  if (name) return cached(name);
+  const forced = env.LOOM_GUARD_SQLITE?.trim();
+  if (forced) {
+    const alias = ALIASES[forced];
+    if (!alias) return Promise.reject(new GuardError(`LOOM_GUARD_SQLITE=${forced} is not an engine: use node or wasm, or unset it`));
+    return cached(alias);
+  }
+  return 'unavailable' in loadNodeEngine() ? cached('sqlite-wasm') : cached('node:sqlite');
+}
+
+/** Every engine this runtime can run, best first. */
+export function availableEngines(): EngineName[] {
+  return 'unavailable' in loadNodeEngine() ? ['sqlite-wasm'] : ['node:sqlite', 'sqlite-wasm'];
+}
