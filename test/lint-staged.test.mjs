@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, writeFileSync, utimesSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
+import { sh, tempDir } from './helpers/repo.mjs';
 import { join } from 'node:path';
 import { snapshot } from './helpers/snapshot.mjs';
 import { workspaceRepo } from './helpers/workspace.mjs';
@@ -131,6 +132,42 @@ test('doctor lists the check', () => {
   const finding = JSON.parse(r.stdout).findings.find((f) => f.id === 'lint-staged');
   assert.ok(finding, r.stdout);
   assert.match(finding.message, /web\/package.json/);
+});
+
+test('pre-push runs it on pushed tips only when lintStagedOnPush is set, in place or in a temporary worktree', () => {
+  const remote = tempDir();
+  sh('git', ['init', '-q', '--bare', remote]);
+  repo.git('remote', 'add', 'origin', remote);
+  repo.git('push', '-q', '--no-verify', 'origin', 'HEAD:refs/heads/main');
+  const env = { LOOM_GUARD_SKIP: 'fmt,clippy,build,test' };
+  repo.write('web/src/pushed.js', 'BAD\n');
+  repo.commitNoVerify('bad web file');
+  const off = repo.tryGit(['push', 'origin', 'HEAD:refs/heads/main'], { env });
+  assert.is(off.code, 0, off.out);
+  assert.not.match(off.out, /lint-staged/, 'not asked for: not run');
+
+  repo.write('.loom-guard.json', JSON.stringify({ lintStagedOnPush: true }));
+  repo.write('web/src/pushed2.js', 'BAD\n');
+  repo.commitNoVerify('lint on push, and another bad file');
+  const inPlace = repo.tryGit(['push', 'origin', 'HEAD:refs/heads/main'], { env });
+  assert.is(inPlace.code, 1, inPlace.out);
+  assert.match(inPlace.out, /✖ lint-staged\s+a task failed on the pushed tip \(in place\)/);
+  assert.match(inPlace.out, /pushed2.js: contains BAD/);
+  assert.not.match(inPlace.out, /pushed.js: contains BAD/, 'only the files the pushed commits change');
+
+  // Not the checked-out commit: a temporary worktree, the working tree untouched.
+  repo.git('branch', 'topic');
+  repo.write('web/src/dirty.js', 'var unstaged;\n');
+  const before = snapshot(repo.dir);
+  const elsewhere = repo.tryGit(['push', 'origin', 'topic'], { env });
+  assert.is(elsewhere.code, 1, elsewhere.out);
+  assert.match(elsewhere.out, /\(in a temporary worktree\)/);
+  assert.equal(snapshot(repo.dir), before);
+  assert.not.match(repo.git('worktree', 'list'), /loom-guard-lint-staged/, 'the temporary worktree is gone');
+
+  const skipped = repo.tryGit(['push', 'origin', 'topic'], { env: { LOOM_GUARD_SKIP: 'fmt,clippy,build,test,lint-staged' } });
+  assert.is(skipped.code, 0, skipped.out);
+  rmSync(remote, { recursive: true, force: true });
 });
 
 test.after(() => repo.remove());
