@@ -1,6 +1,7 @@
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { format } from 'node:util';
+import { GuardError } from '../errors.js';
 import { guardDir } from '../isolate/backup.js';
 import type { LintStagedConfig } from './configs.js';
 
@@ -32,7 +33,14 @@ export async function runLintStaged(opts: {
   /** `"<base> <tip>"` to lint the files changed between two commits instead of the staged ones. */
   diff?: string;
 }): Promise<LintStagedRun> {
-  const { default: lintStaged } = await import('lint-staged');
+  let lintStaged: typeof import('lint-staged').default;
+  try {
+    lintStaged = (await import('lint-staged')).default;
+  } catch (error) {
+    throw new GuardError(
+      `lint-staged could not be loaded (${(error as Error).message.split('\n')[0]}): reinstall loom-guard (npm install), or skip once with LOOM_GUARD_SKIP=lint-staged`,
+    );
+  }
   const lines: string[] = [];
   const collect = (...args: unknown[]) => void lines.push(format(...args));
   const logger = { log: collect, warn: collect, error: collect, debug: () => {} };
