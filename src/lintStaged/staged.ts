@@ -24,7 +24,8 @@ const run: CheckGroupRun = async (ctx: CheckContext) => {
   const elapsed = () => performance.now() - started;
   if (ctx.target.kind !== 'index') return [result('inactive', 'pre-commit only')];
   const { root, gitDir } = ctx.paths;
-  const configs = await findLintStagedConfigs(root);
+  // Both versions of each config: the staged one decides inside the isolated tree.
+  const configs = await findLintStagedConfigs(root, { readIndex: true });
   if (!configs.length) return [result('inactive', 'no lint-staged configuration', { durationMs: elapsed() })];
   const staged = ctx.changes.filter((c) => c.status !== 'D').map((c) => c.path);
   const matched = matchedPaths(configs, staged);

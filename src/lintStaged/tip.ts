@@ -27,6 +27,8 @@ async function clean(root: string, tip: string): Promise<boolean> {
 const run: TipRun = async (ctx: TipContext) => {
   const started = performance.now();
   const { root } = ctx.paths;
+  // Nothing new on this ref (its commits are already on the remote): nothing changed to lint.
+  if (!ctx.commits.length) return result('inactive', 'no new commits');
   const base = ctx.commits[0]?.parent ?? EMPTY_TREE;
   const inPlace = await clean(root, ctx.tip);
   let where = root;
