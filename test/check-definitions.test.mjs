@@ -39,6 +39,24 @@ test('the CLI help lists every check id', () => {
   for (const g of STAGED_CHECKS) for (const id of g.ids) assert.ok(commit.includes(id), `pre-commit help names ${id}`);
 });
 
+test('lint-staged globs become shim globs, widening to the config folder where sh cannot follow', async () => {
+  const { relevantGlobs } = await import(join(ROOT, 'dist/lintStaged/globs.js'));
+  const { parseConfigGlobs } = await import(join(ROOT, 'dist/lintStaged/configs.js'));
+  const { matchedPaths } = await import(join(ROOT, 'dist/lintStaged/match.js'));
+  assert.equal(relevantGlobs({ file: 'web/package.json', dir: 'web', globs: ['*.{js,ts}', 'src/*.css'] }), ['web/*.js', 'web/**/*.js', 'web/*.ts', 'web/**/*.ts', 'web/src/*.css']);
+  assert.equal(relevantGlobs({ file: 'web/package.json', dir: 'web', globs: ['!(*.md)'] }), ['web', 'web/**']);
+  assert.equal(relevantGlobs({ file: 'web/.lintstagedrc.js', dir: 'web', globs: null }), ['web', 'web/**']);
+  assert.equal(relevantGlobs({ file: '.lintstagedrc.js', dir: '', globs: null }), ['*']);
+  assert.equal(parseConfigGlobs('package.json', '{"name":"x"}'), undefined, 'a package.json without the key is no config');
+  assert.equal(parseConfigGlobs('.lintstagedrc', '"*.js": eslint\n'), null, 'YAML: globs unknown');
+  const configs = [
+    { file: 'package.json', dir: '', globs: ['*.md'] },
+    { file: 'web/package.json', dir: 'web', globs: ['*.js'] },
+  ];
+  // Each file belongs to the deepest config: web/README.md is web's, which does not lint *.md.
+  assert.equal(matchedPaths(configs, ['README.md', 'web/README.md', 'web/src/a.js', 'src/b.js']), ['README.md', 'web/src/a.js']);
+});
+
 /** Points the installed shim's recorded loom-guard at nothing: a hand-over then fails visibly. */
 function unreachable(repo) {
   const hook = join(repo.dir, '.git/hooks/pre-commit');

@@ -99,5 +99,6 @@ export async function findLintStagedConfigs(root: string, { readIndex = false } 
     const dir = dirname(file);
     configs.push({ file, dir: dir === '.' ? '' : dir, globs });
   }
-  return configs.sort((a, b) => b.dir.split('/').length - a.dir.split('/').length || a.file.localeCompare(b.file));
+  const depth = (c: LintStagedConfig) => (c.dir === '' ? 0 : c.dir.split('/').length);
+  return configs.sort((a, b) => depth(b) - depth(a) || a.file.localeCompare(b.file));
 }

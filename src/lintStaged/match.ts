@@ -9,7 +9,8 @@ import type { LintStagedConfig } from './configs.js';
  * config whose globs are code (null) takes every file under its folder.
  */
 export function matchedPaths(configs: LintStagedConfig[], paths: string[]): string[] {
-  const deepestFirst = [...configs].sort((a, b) => b.dir.split('/').length - a.dir.split('/').length);
+  const depth = (c: LintStagedConfig) => (c.dir === '' ? 0 : c.dir.split('/').length);
+  const deepestFirst = [...configs].sort((a, b) => depth(b) - depth(a));
   const out: string[] = [];
   for (const path of paths) {
     const owner = deepestFirst.find((c) => c.dir === '' || path.startsWith(`${c.dir}/`));
