@@ -1,7 +1,7 @@
-/** The check ids, in the order they run and are reported. */
-export const CHECK_IDS = ['nix-sync', 'migrations', 'fmt', 'clippy', 'build', 'test'] as const;
-export type CheckId = (typeof CHECK_IDS)[number];
+/** The check ids, in the order they run and are reported: derived from the definitions. */
+export { CHECK_IDS, type CheckId } from './checks/definitions.js';
+import { CHECK_IDS } from './checks/definitions.js';
 
-export function isCheckId(value: string): value is CheckId {
+export function isCheckId(value: string): value is (typeof CHECK_IDS)[number] {
   return (CHECK_IDS as readonly string[]).includes(value);
 }

@@ -2,6 +2,13 @@
 import { parseArgs, type FlagSpec } from './args.js';
 import { GuardError, UsageError } from './errors.js';
 import type { CommandRun } from './commands/types.js';
+import { CHECK_IDS, cargoTipIds, commitGroups, stagedGroups, tipRunners } from './checks/definitions.js';
+
+/** `a, b and c` */
+const list = (ids: readonly string[]) => (ids.length < 2 ? ids.join('') : `${ids.slice(0, -1).join(', ')} and ${ids[ids.length - 1]}`);
+const STAGED_IDS = stagedGroups().flatMap((g) => g.ids);
+const COMMIT_IDS = commitGroups().flatMap((g) => g.ids);
+const TIP_RUNS = tipRunners().map((t) => t.id);
 
 /*
  * The command table. Each command's module is imported only when that command runs, so
@@ -38,7 +45,7 @@ Hooks it did not write are left alone.`,
   'pre-commit': {
     usage: 'loom-guard pre-commit',
     summary: 'what the pre-commit hook runs: the checks on exactly the staged content',
-    help: `Runs nix-sync, migrations, fmt, clippy and build on exactly what is staged.
+    help: `Runs ${list(STAGED_IDS)} on exactly what is staged.
 nix-sync is inactive (one dim line, never a failure) in a repository without Cargo.nix.
 Opt out with LOOM_GUARD_SKIP=1 (everything) or LOOM_GUARD_SKIP=clippy,build (those checks);
 SKIP_SIMPLE_GIT_HOOKS=1 and git commit --no-verify work too.`,
@@ -48,8 +55,8 @@ SKIP_SIMPLE_GIT_HOOKS=1 and git commit --no-verify work too.`,
   'pre-push': {
     usage: 'loom-guard pre-push <remote> <url>',
     summary: 'what the pre-push hook runs: the full check on what is pushed',
-    help: `Reads git's ref lines on standard input and checks every pushed commit (nix-sync, migrations)
-and the tip of each pushed ref (fmt, clippy, build, test on the workspace).`,
+    help: `Reads git's ref lines on standard input and checks every pushed commit (${COMMIT_IDS.join(', ')})
+and the tip of each pushed ref (${cargoTipIds().join(', ')} on the workspace${TIP_RUNS.length ? `; ${TIP_RUNS.join(', ')} when the config asks` : ''}).`,
     flags: {},
     load: () => import('./commands/prePush.js'),
   },
@@ -141,7 +148,7 @@ Options:
   --help       help for any command (loom-guard <command> --help)
   --version    print the version
 
-Check ids (for LOOM_GUARD_SKIP): nix-sync, migrations, fmt, clippy, build, test
+Check ids (for LOOM_GUARD_SKIP): ${CHECK_IDS.join(', ')}
 Exit codes: 0 pass, 1 a check blocked, 2 usage or set-up error.
 `;
 }

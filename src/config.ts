@@ -37,6 +37,10 @@ export interface Config {
   cargoArgs: { fmt: string[]; clippy: string[]; build: string[]; test: string[] };
   /** The Cargo.nix generator, as an argument array; null means cargo2nix, else nix run of cargo2nix. */
   regenerate: string[] | null;
+  /** pre-commit's fmt: `check` blocks unformatted staged Rust, `fix` formats it and stages the result. */
+  fmt: 'check' | 'fix';
+  /** Also run the repository's lint-staged tasks on each pushed tip (pre-push). */
+  lintStagedOnPush: boolean;
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -52,6 +56,8 @@ export const DEFAULT_CONFIG: Config = {
   profile: 'dev-fast',
   cargoArgs: { fmt: [], clippy: [], build: [], test: [] },
   regenerate: null,
+  fmt: 'check',
+  lintStagedOnPush: false,
 };
 
 export const CONFIG_FILE = '.loom-guard.json';
@@ -84,6 +90,8 @@ const VALIDATORS: Record<keyof Config, Validator> = {
   profile: (v) => (typeof v === 'string' && /^[A-Za-z0-9_-]+$/.test(v) ? null : 'a cargo profile name'),
   cargoArgs: () => null, // checked key by key below
   regenerate: (v) => (v === null ? null : nonEmptyStringArray(v)),
+  fmt: (v) => (v === 'check' || v === 'fix' ? null : '"check" or "fix"'),
+  lintStagedOnPush: (v) => (typeof v === 'boolean' ? null : 'true or false'),
 };
 
 const CARGO_STEPS = ['fmt', 'clippy', 'build', 'test'] as const;

@@ -1,4 +1,6 @@
-import type { Config } from './config.js';
+import type { CheckId } from './checkIds.js';
+import type { CheckDefinition, RelevanceFacts } from './checks/definition.js';
+import { CHECKS } from './checks/definitions.js';
 
 /*
  * The patterns the pre-commit shim uses to decide, without Node, that nothing relevant is staged.
@@ -9,24 +11,8 @@ import type { Config } from './config.js';
 /** Files whose change since install means the shim's patterns may be stale: Node decides then. */
 export const WATCH_FILES = ['.loom-guard.json', 'package.json', 'Cargo.toml'];
 
-/** Paths relevant to some check, whatever the config says. */
-const ALWAYS = [
-  'Cargo.toml',
-  'Cargo.lock',
-  'Cargo.nix',
-  '*/Cargo.toml',
-  '*.rs',
-  '*.sql',
-  'rust-toolchain',
-  'rust-toolchain.toml',
-  '.cargo/*',
-  'clippy.toml',
-  '.clippy.toml',
-  'rustfmt.toml',
-  '.rustfmt.toml',
-  '.loom-guard.json',
-  'package.json',
-];
+/** The files the config comes from: relevant whatever the checks say (Node refreshes the shim). */
+const CONFIG_SOURCES = ['.loom-guard.json', 'package.json'];
 
 const SAFE = /^[A-Za-z0-9_./*?-]+$/;
 
@@ -45,43 +31,29 @@ export interface ShimPatterns {
 }
 
 /**
- * Patterns for a workspace: every member folder (root Cargo.toml `workspace.members`), every folder
- * holding a Cargo.toml (path dependencies become members without being listed), the config's
- * migrations folders, registry and resources, and ALWAYS. Null disables the no-op path: a root
- * package (all of the repository is a crate), or a glob or folder sh cannot express.
+ * Each staged check's relevant paths as sh patterns (checks/definitions.ts), or null for a check
+ * whose paths cannot be expressed. Checks without a staged run are left out.
  */
-export function shimPatterns(config: Config, rootManifest: Record<string, unknown> | null, manifestDirs: string[] = []): ShimPatterns | null {
-  const patterns = new Set(ALWAYS);
-  const add = (glob: string, under: boolean): boolean => {
-    const pattern = globToCase(glob);
-    if (pattern === null) return false;
-    patterns.add(pattern);
-    if (under) patterns.add(`${pattern}/*`);
-    return true;
-  };
-  if (rootManifest) {
-    if ('package' in rootManifest) return null;
-    const workspace = rootManifest.workspace as { members?: unknown } | undefined;
-    const members = Array.isArray(workspace?.members) ? workspace.members : [];
-    for (const member of members) {
-      if (typeof member !== 'string' || !add(member, true)) return null;
-    }
-  }
-  for (const dir of manifestDirs) {
-    if (!dir || coveredBy([...patterns], `${dir}/x`)) continue;
-    // A folder name with glob characters would match more than itself: only widening, but sh
-    // would also read `[` specially, so such a name turns the no-op path off.
-    if (/[*?[\]]/.test(dir) || !add(dir, true)) return null;
-  }
-  for (const folder of config.migrations) if (!add(folder, true)) return null;
-  for (const glob of config.resources) if (!add(glob, false)) return null;
-  if (config.registry !== null && !add(config.registry, false)) return null;
-  return { patterns: [...patterns] };
+export function checkPatterns(facts: RelevanceFacts): Array<{ id: CheckId; patterns: string[] | null }> {
+  return CHECKS.filter((c) => c.staged).map((check) => {
+    const globs = (check as CheckDefinition<CheckId>).relevant?.(facts) ?? null;
+    if (globs === null) return { id: check.id, patterns: null };
+    const patterns = globs.map(globToCase);
+    return { id: check.id, patterns: patterns.includes(null) ? null : [...new Set(patterns as string[])] };
+  });
 }
 
-/** Whether one of the sh patterns (only `*` and `?` as wildcards here) already matches `path`. */
-function coveredBy(patterns: string[], path: string): boolean {
-  return patterns.some((p) => new RegExp(`^${p.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(path));
+/**
+ * The shim's patterns: the config sources and every staged check's relevant paths. Null disables
+ * the no-op path: a check whose paths sh cannot express (a root package, an odd glob or folder).
+ */
+export function shimPatterns(facts: RelevanceFacts): ShimPatterns | null {
+  const patterns = new Set(CONFIG_SOURCES);
+  for (const { patterns: own } of checkPatterns(facts)) {
+    if (own === null) return null;
+    for (const p of own) patterns.add(p);
+  }
+  return { patterns: [...patterns] };
 }
 
 /** The sh function the shim calls for each staged path. */

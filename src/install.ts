@@ -5,6 +5,7 @@ import { GuardError } from './errors.js';
 import { loadConfig } from './config.js';
 import { pathExists, readTextOrNull } from './fsx.js';
 import { repoPaths } from './git.js';
+import type { RelevanceFacts } from './checks/definition.js';
 import { relevantFunction, shimPatterns, WATCH_FILES, type ShimPatterns } from './hookPatterns.js';
 
 /*
@@ -46,6 +47,12 @@ export async function renderShim(hook: HookName, root: string): Promise<string> 
 
 /** The no-op patterns for this repository, or null (no-op path off) when unsure. */
 async function repoShimPatterns(root: string): Promise<ShimPatterns | null> {
+  const facts = await repoRelevanceFacts(root);
+  return facts && shimPatterns(facts);
+}
+
+/** What the checks' relevant paths are computed from (checks/definition.ts), or null when unsure. */
+export async function repoRelevanceFacts(root: string): Promise<RelevanceFacts | null> {
   const { config } = await loadConfig(root);
   const manifestText = await readTextOrNull(join(root, 'Cargo.toml'));
   let manifest: Record<string, unknown> | null = null;
@@ -60,7 +67,9 @@ async function repoShimPatterns(root: string): Promise<ShimPatterns | null> {
   const { indexManifests } = await import('./cargo/crates.js');
   const manifests = await indexManifests(root).catch(() => null);
   if (manifests === null) return null;
-  return shimPatterns(config, manifest, manifests.dirs);
+  const { findLintStagedConfigs } = await import('./lintStaged/configs.js');
+  const lintStaged = await findLintStagedConfigs(root, { readIndex: true });
+  return { config, rootManifest: manifest, manifestDirs: manifests.dirs, lintStaged };
 }
 
 /** True when a config or manifest the shim's patterns came from is newer than the shim. */

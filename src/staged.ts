@@ -33,7 +33,10 @@ export async function runStaged(cwd: string, reporter = new Reporter()): Promise
   if (reporter.results.length) reporter.summary(performance.now() - started, 'pre-commit');
   // The config or workspace manifest changed since install: bring the shim's no-op patterns up to date.
   const { refreshStaleShim } = await import('./install.js');
-  const manifestsChanged = changes.some((c) => c.status !== 'M' && [c.path, c.oldPath].some((p) => p?.endsWith('Cargo.toml')));
+  const { isConfigName } = await import('./lintStaged/configs.js');
+  const manifestsChanged = changes.some(
+    (c) => (c.status !== 'M' && [c.path, c.oldPath].some((p) => p?.endsWith('Cargo.toml'))) || [c.path, c.oldPath].some((p) => p !== undefined && isConfigName(p)),
+  );
   await refreshStaleShim(paths.root, paths.hooksDir, manifestsChanged).catch(() => false);
   return reporter.failed() ? 1 : 0;
 }

@@ -41,7 +41,7 @@ const run: CheckGroupRun = async (ctx: CheckContext, ids: CheckId[]) => {
   }
 
   const started = performance.now();
-  return withStagedTree(ctx.paths, ctx.reporter, async () => {
+  return withStagedTree(ctx.paths, ctx.reporter, async (edits) => {
     let members;
     try {
       members = await workspaceMembers(root, gitDir, manifests.key);
@@ -55,15 +55,21 @@ const run: CheckGroupRun = async (ctx: CheckContext, ids: CheckId[]) => {
     }
     const selection = selectCrates(paths, members);
     if (!selection.crates.length) return inactive(ids, 'no workspace crate staged');
-    return runCargoSteps({
+    // "fmt": "fix" formats and stages instead of checking (fmtFix.ts), before clippy reads the tree.
+    const fixing = ctx.config.fmt === 'fix' && ids.includes('fmt');
+    const fixed = fixing
+      ? await (await import('./fmtFix.js')).fixFormatting({ root, edits, selection, members, staged: ctx.changes.filter((c) => c.status !== 'D').map((c) => c.path), config: ctx.config })
+      : null;
+    const results = await runCargoSteps({
       root,
-      ids,
+      ids: fixing ? ids.filter((id) => id !== 'fmt') : ids,
       selection,
       profile,
       config: ctx.config,
       colour: colourEnabled(process.stderr),
       progress: new Progress(process.stderr, describeSelection(selection)),
     });
+    return fixed ? [fixed, ...results] : results;
   });
 };
 

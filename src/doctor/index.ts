@@ -1,9 +1,8 @@
 import { repoPaths } from '../git.js';
 import { configFinding } from './config.js';
-import { migrationsFinding, protectedRefFinding } from './migrations.js';
-import { devFastProfile, gitAndNode, rustToolchain, skipVariables } from './environment.js';
+import { doctorProbes } from '../checks/definitions.js';
+import { gitAndNode, skipVariables } from './environment.js';
 import { hookFindings } from './hooks.js';
-import { nixFindings } from './nix.js';
 import { leftoverFindings } from '../isolate/index.js';
 import type { Finding } from './types.js';
 
@@ -16,13 +15,8 @@ export async function diagnose(cwd: string): Promise<Finding[]> {
   findings.push(...skipVariables());
   const { finding, config } = await configFinding(paths.root);
   findings.push(finding);
-  findings.push(...(await rustToolchain(paths.root)));
-  if (config) {
-    findings.push(...(await devFastProfile(paths.root, config.profile)));
-    findings.push(...(await nixFindings(paths, config)));
-    findings.push(await migrationsFinding(paths, config));
-    findings.push(await protectedRefFinding(paths.root, config));
-  }
+  // What each check's definition asks doctor to probe (checks/definitions.ts), in check order.
+  for (const probe of doctorProbes()) findings.push(...(await (await probe.load())(paths, config)));
   findings.push(...(await leftoverFindings(paths.gitDir)));
   return findings;
 }

@@ -46,3 +46,4 @@ export async function leftoverFindings(gitDir: string): Promise<LeftoverFinding[
   }
   return findings;
 }
+export { StagedTreeEdits } from './edits.js';

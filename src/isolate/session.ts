@@ -24,6 +24,7 @@ import {
   MANIFEST,
 } from './backup.js';
 import { planHide, planSize } from './plan.js';
+import { StagedTreeEdits } from './edits.js';
 
 /*
  * Runs a job on a working tree that holds exactly the index: unstaged edits, worktree deletions
@@ -109,7 +110,7 @@ async function stopChildren(): Promise<void> {
 export async function withStagedTree<T>(
   paths: RepoPaths,
   reporter: Reporter,
-  job: () => Promise<T>,
+  job: (edits: StagedTreeEdits) => Promise<T>,
   onHidden?: (count: number) => void,
 ): Promise<T> {
   const { root, gitDir } = paths;
@@ -213,7 +214,8 @@ export async function withStagedTree<T>(
       })();
       await applying;
     }
-    return await job();
+    // The job may stage its own rewrites (fmt fix, lint-staged fixers): edits.ts keeps `applied` true.
+    return await job(new StagedTreeEdits(root, gitDir, () => ({ manifest, applied })));
   } finally {
     if (!signalled) {
       // Handlers stay until the restore is done: a Ctrl-C now waits for it instead of cutting it.

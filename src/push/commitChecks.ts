@@ -1,5 +1,5 @@
 import type { CheckId } from '../checkIds.js';
-import { STAGED_CHECKS } from '../checks/registry.js';
+import { commitGroups as definedCommitGroups } from '../checks/definitions.js';
 import type { CheckGroup } from '../checks/types.js';
 import type { Config } from '../config.js';
 import { commitSource, getChangesBetween, gitText, type BlobReader, type RepoPaths } from '../git.js';
@@ -9,19 +9,16 @@ import type { SkipRequest } from '../skip.js';
 import type { PushedCommit } from './refs.js';
 
 /*
- * The per-commit rules (nix-sync, migrations) on every pushed commit, each against its first
- * parent, so a broken middle commit is caught even when the tip repairs it: trunk must be
- * deployable at every commit. The groups are the ones pre-commit registers; only these ids run.
+ * The per-commit rules (the checks whose definition has a `commit` run: nix-sync, migrations) on
+ * every pushed commit, each against its first parent, so a broken middle commit is caught even
+ * when the tip repairs it: trunk must be deployable at every commit.
  */
 
-export const COMMIT_CHECK_IDS: readonly CheckId[] = ['nix-sync', 'migrations'];
-
-/** The registered groups that hold a per-commit id, narrowed to those ids. */
-export function commitGroups(groups: CheckGroup[] = STAGED_CHECKS): CheckGroup[] {
-  return groups
-    .map((g) => ({ ids: g.ids.filter((id) => COMMIT_CHECK_IDS.includes(id)), load: g.load }))
-    .filter((g) => g.ids.length > 0);
+export function commitGroups(): CheckGroup[] {
+  return definedCommitGroups();
 }
+
+export const COMMIT_CHECK_IDS: readonly CheckId[] = commitGroups().flatMap((g) => g.ids);
 
 /** Collects a check's results and notes instead of printing them: one commit among many. */
 class CommitReporter extends Reporter {

@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import type { CheckId } from '../checkIds.js';
+import { cargoTipIds } from '../checks/definitions.js';
 import type { Config } from '../config.js';
 import { git, gitText, headCommit, type RepoPaths } from '../git.js';
 import { cargoOutput } from '../cargo/steps.js';
@@ -17,7 +18,8 @@ import { lockPushTree, pushTreeLayout, syncPushTree } from './pushTree.js';
  */
 
 export type FullStep = Extract<CheckId, 'fmt' | 'clippy' | 'build' | 'test'>;
-export const FULL_STEPS: readonly FullStep[] = ['fmt', 'clippy', 'build', 'test'];
+/** The definitions whose tip run is a cargo step (checks/definitions.ts), in their order. */
+export const FULL_STEPS = cargoTipIds() as readonly FullStep[];
 
 /**
  * The cargo command of each step. config.cargoArgs go to cargo itself, before the `--` that

@@ -7,6 +7,7 @@ import { PushCache, toolchainFingerprint } from './cache.js';
 import { describeCommits, runCommitChecks, type CommitInfo } from './commitChecks.js';
 import { FullChecker } from './fullCheck.js';
 import { pushTreeLayout } from './pushTree.js';
+import { runTipChecks } from './tipChecks.js';
 import type { PushedCommit } from './refs.js';
 
 /*
@@ -70,6 +71,7 @@ export async function runPushJob(
       const infos = await describeCommits(paths.root, fresh);
       const failedCommits = await runCommitChecks(infos, { paths, config, reader, reporter, skip });
       const { failed } = await full.check(target.tip, target.label);
+      await runTipChecks({ paths, config, reporter, tip: target.tip, commits: target.commits }, skip);
       outcomes.push({ label: target.label, kind: target.kind, failedCommits, failedSteps: failed, results: reporter.results.slice(first) });
     }
   } finally {

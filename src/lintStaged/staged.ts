@@ -1,0 +1,73 @@
+import type { CheckId } from '../checkIds.js';
+import { applyFixes, blockedFix } from '../checks/fixes.js';
+import type { CheckContext, CheckGroupRun } from '../checks/types.js';
+import { gitText } from '../git.js';
+import { withStagedTree } from '../isolate/index.js';
+import { Progress } from '../progress.js';
+import { colourEnabled, type CheckResult } from '../report.js';
+import { runLintStaged } from './api.js';
+import { findLintStagedConfigs } from './configs.js';
+import { matchedPaths } from './match.js';
+
+/*
+ * The lint-staged check at pre-commit: the repository's own lint-staged tasks on exactly the
+ * staged files, in loom-guard's isolated tree. What a fixer task rewrote is staged (checks/fixes.ts
+ * decides how, never overwriting an unstaged edit); anything a task changes outside the staged
+ * files is put back.
+ */
+
+const ID: CheckId = 'lint-staged';
+const result = (status: CheckResult['status'], summary: string, extra: Partial<CheckResult> = {}): CheckResult => ({ id: ID, status, summary, ...extra });
+
+const run: CheckGroupRun = async (ctx: CheckContext) => {
+  const started = performance.now();
+  const elapsed = () => performance.now() - started;
+  if (ctx.target.kind !== 'index') return [result('inactive', 'pre-commit only')];
+  const { root, gitDir } = ctx.paths;
+  // Both versions of each config: the staged one decides inside the isolated tree.
+  const configs = await findLintStagedConfigs(root, { readIndex: true });
+  if (!configs.length) return [result('inactive', 'no lint-staged configuration', { durationMs: elapsed() })];
+  const staged = ctx.changes.filter((c) => c.status !== 'D').map((c) => c.path);
+  const matched = matchedPaths(configs, staged);
+  if (!matched.length) return [result('inactive', 'no staged file matches a lint-staged task', { durationMs: elapsed() })];
+
+  const where = [...new Set(configs.map((c) => c.dir || '.'))].join(', ');
+  const counted = `${matched.length} file${matched.length === 1 ? '' : 's'} (${where})`;
+  return withStagedTree(ctx.paths, ctx.reporter, async (edits) => {
+    // Inside the isolated tree the configs read are the staged ones.
+    const progress = new Progress(process.stderr, counted);
+    progress.start('lint-staged');
+    let outcome;
+    try {
+      outcome = await runLintStaged({ root, gitDir, configs: await findLintStagedConfigs(root), colour: colourEnabled(process.stderr) });
+    } finally {
+      progress.stop('lint-staged');
+    }
+    const others = (await gitText(root, ['diff-files', '--name-only', '-z'])).split('\0').filter(Boolean);
+    const rewritten = await edits.rewritten([...staged, ...others]);
+    const stagedSet = new Set(staged);
+    const outside = rewritten.filter((p) => !stagedSet.has(p));
+    const fixed = rewritten.filter((p) => stagedSet.has(p));
+    // Tasks may only change what they were given: anything else goes back as it was.
+    await edits.revert(outside);
+    if (!outcome.ok) {
+      await edits.revert(fixed);
+      return [
+        result('fail', `${counted}: a task failed`, {
+          details: outcome.output || 'a lint-staged task failed without output',
+          fix: 'fix what the task reports above, git add the files, commit again (skip once: LOOM_GUARD_SKIP=lint-staged)',
+          durationMs: elapsed(),
+        }),
+      ];
+    }
+    const fixes = await applyFixes(edits, root, fixed);
+    if (fixes.blocked.length) {
+      return [result('fail', `${counted}: a fix cannot be staged`, { details: fixes.blocked.join('\n'), fix: blockedFix(fixes.blocked, 'a lint-staged task'), durationMs: elapsed() })];
+    }
+    const note = fixes.staged.length ? `; fixed and staged ${fixes.staged.join(', ')}` : '';
+    if (outside.length) ctx.reporter.warn(`lint-staged: a task changed files it was not given; put back as they were: ${outside.join(', ')}`);
+    return [result('pass', `${counted}${note}`, { durationMs: elapsed() })];
+  });
+};
+
+export default run;

@@ -1,0 +1,174 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
+import { sh, tempDir } from './helpers/repo.mjs';
+import { join } from 'node:path';
+import { snapshot } from './helpers/snapshot.mjs';
+import { workspaceRepo } from './helpers/workspace.mjs';
+
+/*
+ * The lint-staged check through real `git commit` in a generated workspace with a web/ package
+ * whose lint-staged config runs two small Node scripts: a linter (blocks a file holding BAD) and a
+ * fixer (rewrites `var` to `let`).
+ */
+
+const WEB = {
+  'web/package.json': JSON.stringify({ name: 'web', private: true, 'lint-staged': { '*.js': ['node tools/fix.mjs', 'node tools/lint.mjs'] } }, null, 2) + '\n',
+  'web/tools/fix.mjs': `import { readFileSync, writeFileSync } from 'node:fs';
+for (const f of process.argv.slice(2)) {
+  const t = readFileSync(f, 'utf8');
+  const u = t.replace(/\\bvar\\b/g, 'let');
+  if (u !== t) writeFileSync(f, u);
+}
+`,
+  'web/tools/lint.mjs': `import { readFileSync } from 'node:fs';
+let bad = 0;
+for (const f of process.argv.slice(2)) if (readFileSync(f, 'utf8').includes('BAD')) { console.error(f.split('/').slice(-2).join('/') + ': contains BAD'); bad = 1; }
+process.exit(bad);
+`,
+  'web/src/app.js': 'let a = 1;\nlet b = 2;\nlet c = 3;\nlet d = 4;\nlet e = 5;\n',
+  'web/src/other.js': 'export const other = 1;\n',
+};
+
+const { repo } = await workspaceRepo({ crates: 2, install: false });
+repo.writeAll(WEB);
+repo.commitNoVerify('web package');
+repo.install();
+
+/** Leaves the repository as committed, for the next case. */
+function clean() {
+  repo.git('reset', '-q', '--hard');
+  repo.git('clean', '-qfd');
+}
+
+test('a good web file passes, with a report line and timing', () => {
+  repo.write('web/src/good.js', 'export const good = 1;\n');
+  repo.git('add', 'web/src/good.js');
+  const c = repo.tryGit(['commit', '-q', '-m', 'good']);
+  assert.is(c.code, 0, c.out);
+  assert.match(c.out, /✔ lint-staged\s+1 file \(web\)\s+\d/);
+  assert.match(repo.git('show', '--name-only', '--format=', 'HEAD'), /web\/src\/good.js/);
+});
+
+test('a bad web file blocks, and nothing changes', () => {
+  repo.write('web/src/bad.js', 'BAD\n');
+  repo.git('add', 'web/src/bad.js');
+  repo.write('web/src/other.js', 'export const other = 2; // unstaged\n');
+  const before = snapshot(repo.dir);
+  const c = repo.tryGit(['commit', '-q', '-m', 'bad']);
+  assert.is(c.code, 1, c.out);
+  assert.match(c.out, /✖ lint-staged/);
+  assert.match(c.out, /src\/bad.js: contains BAD/);
+  assert.equal(snapshot(repo.dir), before, 'working tree, index and stash byte for byte');
+  clean();
+});
+
+test("a fixer's result is committed; unstaged edits in the same and in other files survive", () => {
+  // Staged: `var` on line 1. Unstaged on top: an edit on line 5 of the same file, an edit to
+  // another tracked web file, an untracked file, and a Rust source edit.
+  repo.write('web/src/app.js', 'var a = 1;\nlet b = 2;\nlet c = 3;\nlet d = 4;\nlet e = 5;\n');
+  repo.git('add', 'web/src/app.js');
+  repo.write('web/src/app.js', 'var a = 1;\nlet b = 2;\nlet c = 3;\nlet d = 4;\nlet e = 6; // mine\n');
+  const other = 'export const other = 3; // unstaged, var kept\nvar x;\n';
+  repo.write('web/src/other.js', other);
+  repo.write('web/src/untracked.js', 'var untouched;\n');
+  const lib = readFileSync(join(repo.dir, 'crates/loom-common-core/src/lib.rs'));
+  writeFileSync(join(repo.dir, 'crates/loom-common-core/src/lib.rs'), Buffer.concat([lib, Buffer.from('// unstaged rust edit\n')]));
+  const c = repo.tryGit(['commit', '-q', '-m', 'fixed']);
+  assert.is(c.code, 0, c.out);
+  assert.match(c.out, /fixed and staged web\/src\/app.js/);
+  assert.is(repo.git('show', 'HEAD:web/src/app.js'), 'let a = 1;\nlet b = 2;\nlet c = 3;\nlet d = 4;\nlet e = 5;\n', 'the fix is committed');
+  // The unstaged edit survives, with the fix applied beside it (it never touched line 5).
+  assert.is(repo.read('web/src/app.js'), 'let a = 1;\nlet b = 2;\nlet c = 3;\nlet d = 4;\nlet e = 6; // mine\n');
+  assert.is(repo.read('web/src/other.js'), other, 'another file with unstaged edits, byte for byte');
+  assert.is(repo.read('web/src/untracked.js'), 'var untouched;\n', 'an untracked file, byte for byte');
+  assert.equal(readFileSync(join(repo.dir, 'crates/loom-common-core/src/lib.rs')), Buffer.concat([lib, Buffer.from('// unstaged rust edit\n')]));
+  assert.is(repo.git('status', '--porcelain', '--', 'web/src/app.js'), ' M web/src/app.js\n', 'the edit is still unstaged');
+  clean();
+});
+
+test('a fix that would overwrite an unstaged edit blocks, naming the file to stage', () => {
+  repo.write('web/src/app.js', 'var a = 10;\nlet b = 2;\nlet c = 3;\nlet d = 4;\nlet e = 5;\n');
+  repo.git('add', 'web/src/app.js');
+  repo.write('web/src/app.js', 'var a = 11;\nlet b = 2;\nlet c = 3;\nlet d = 4;\nlet e = 5;\n');
+  const before = snapshot(repo.dir);
+  const c = repo.tryGit(['commit', '-q', '-m', 'conflict']);
+  assert.is(c.code, 1, c.out);
+  assert.match(c.out, /stage it first \(git add web\/src\/app.js\)/);
+  assert.equal(snapshot(repo.dir), before, 'nothing staged, nothing overwritten');
+  clean();
+});
+
+test('LOOM_GUARD_SKIP=lint-staged skips it, and says so', () => {
+  repo.write('web/src/bad2.js', 'BAD\n');
+  repo.git('add', 'web/src/bad2.js');
+  const c = repo.tryGit(['commit', '-q', '-m', 'skipped'], { env: { LOOM_GUARD_SKIP: 'lint-staged' } });
+  assert.is(c.code, 0, c.out);
+  assert.match(c.out, /- lint-staged\s+skipped \(LOOM_GUARD_SKIP=lint-staged\)/);
+  repo.git('reset', '-q', '--hard', 'HEAD~1');
+});
+
+test('a README-only commit starts no Node; a web file does', () => {
+  const hook = join(repo.dir, '.git/hooks/pre-commit');
+  const shim = readFileSync(hook, 'utf8');
+  writeFileSync(hook, shim.replace(/^recorded_cli=.*$/m, "recorded_cli='/nonexistent/cli.js'"));
+  const past = new Date(Date.now() - 60_000);
+  for (const f of ['Cargo.toml', 'package.json', '.loom-guard.json']) if (repo.exists(f)) utimesSync(join(repo.dir, f), past, past);
+  const env = { PATH: '/usr/bin:/bin' };
+  repo.write('README.md', '# edited\n');
+  repo.git('add', 'README.md');
+  const readme = repo.tryGit(['commit', '-q', '-m', 'readme'], { env });
+  assert.is(readme.code, 0, readme.out);
+  repo.write('web/src/app.js', 'let a = 2;\n');
+  repo.git('add', 'web/src/app.js');
+  const web = repo.tryGit(['commit', '-q', '-m', 'web'], { env });
+  assert.match(web.out, /cannot find loom-guard/, 'a web file hands over to Node');
+  writeFileSync(hook, shim);
+  clean();
+});
+
+test('doctor lists the check', () => {
+  const r = repo.lg(['doctor', '--json']);
+  const finding = JSON.parse(r.stdout).findings.find((f) => f.id === 'lint-staged');
+  assert.ok(finding, r.stdout);
+  assert.match(finding.message, /web\/package.json/);
+});
+
+test('pre-push runs it on pushed tips only when lintStagedOnPush is set, in place or in a temporary worktree', () => {
+  const remote = tempDir();
+  sh('git', ['init', '-q', '--bare', remote]);
+  repo.git('remote', 'add', 'origin', remote);
+  repo.git('push', '-q', '--no-verify', 'origin', 'HEAD:refs/heads/main');
+  const env = { LOOM_GUARD_SKIP: 'fmt,clippy,build,test' };
+  repo.write('web/src/pushed.js', 'BAD\n');
+  repo.commitNoVerify('bad web file');
+  const off = repo.tryGit(['push', 'origin', 'HEAD:refs/heads/main'], { env });
+  assert.is(off.code, 0, off.out);
+  assert.not.match(off.out, /lint-staged/, 'not asked for: not run');
+
+  repo.write('.loom-guard.json', JSON.stringify({ lintStagedOnPush: true }));
+  repo.write('web/src/pushed2.js', 'BAD\n');
+  repo.commitNoVerify('lint on push, and another bad file');
+  const inPlace = repo.tryGit(['push', 'origin', 'HEAD:refs/heads/main'], { env });
+  assert.is(inPlace.code, 1, inPlace.out);
+  assert.match(inPlace.out, /✖ lint-staged\s+a task failed on the pushed tip \(in place\)/);
+  assert.match(inPlace.out, /pushed2.js: contains BAD/);
+  assert.not.match(inPlace.out, /pushed.js: contains BAD/, 'only the files the pushed commits change');
+
+  // Not the checked-out commit: a temporary worktree, the working tree untouched.
+  repo.git('branch', 'topic');
+  repo.write('web/src/dirty.js', 'var unstaged;\n');
+  const before = snapshot(repo.dir);
+  const elsewhere = repo.tryGit(['push', 'origin', 'topic'], { env });
+  assert.is(elsewhere.code, 1, elsewhere.out);
+  assert.match(elsewhere.out, /\(in a temporary worktree\)/);
+  assert.equal(snapshot(repo.dir), before);
+  assert.not.match(repo.git('worktree', 'list'), /loom-guard-lint-staged/, 'the temporary worktree is gone');
+
+  const skipped = repo.tryGit(['push', 'origin', 'topic'], { env: { LOOM_GUARD_SKIP: 'fmt,clippy,build,test,lint-staged' } });
+  assert.is(skipped.code, 0, skipped.out);
+  rmSync(remote, { recursive: true, force: true });
+});
+
+test.after(() => repo.remove());
+test.run();
