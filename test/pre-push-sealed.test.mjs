@@ -133,12 +133,21 @@ test('a damaged private index does not leave a file the pushed commit deleted', 
   assert.not.ok(existsSync(join(layout.tree, CORE, 'src/helper.rs')));
 });
 
-test('an extra file dropped into the private checkout is removed before the check', () => {
+test('an extra file dropped into the private checkout is removed before the check; checkouts of gone repositories are pruned', () => {
   writeFileSync(join(layout.tree, CORE, 'src/helper.rs'), 'pub fn helped() -> u64 {\n    5\n}\n');
+  const cacheRoot = join(TEST_CACHE, 'loom-guard');
+  for (const [name, owner] of [['gone-0123', join(parent, 'deleted-clone')], ['here-0123', parent]]) {
+    mkdirSync(join(cacheRoot, name, 'target'), { recursive: true });
+    writeFileSync(join(cacheRoot, name, 'owner'), `${owner}\n`);
+  }
   const r = prePush('nohelper');
   assert.is(r.code, 1, r.out);
   assert.match(r.out, /✖\s+build/);
   assert.not.ok(existsSync(join(layout.tree, CORE, 'src/helper.rs')));
+  assert.match(r.out, /removed 1 private checkout of repositories that no longer exist/);
+  assert.not.ok(existsSync(join(cacheRoot, 'gone-0123')));
+  assert.ok(existsSync(join(cacheRoot, 'here-0123')));
+  rmSync(join(cacheRoot, 'here-0123'), { recursive: true });
 });
 
 test('a run killed (SIGKILL) while moving the private checkout does not block the next push', async () => {

@@ -1,10 +1,11 @@
+import { dirname } from 'node:path';
 import { GuardError } from '../errors.js';
 import type { RepoPaths } from '../git.js';
 import type { Reporter } from '../report.js';
 import type { ExternalState } from './cache.js';
 import { externalsFingerprint, findExternals, relativeTo } from './externals.js';
 import { inWorkingTree, whyNotInPlace } from './inPlace.js';
-import { lockPushTree, preparePushTree, removeLegacyPushTree, type PushTreeLayout } from './pushTree.js';
+import { lockPushTree, preparePushTree, pruneOrphans, removeLegacyPushTree, type PushTreeLayout } from './pushTree.js';
 
 /*
  * Where the full check of one commit runs: in the working tree when that is provably the commit
@@ -63,6 +64,8 @@ export async function inProvenTree<R>(options: ProvenTreeOptions, work: (cwd: st
   }
   const release = await lockPushTree(layout, (pid) => reporter.note(`waiting for another loom-guard run (process ${pid}) to finish with ${layout.tree}`));
   try {
+    const pruned = await pruneOrphans(layout).catch(() => 0);
+    if (pruned) reporter.note(`removed ${pruned} private checkout${pruned === 1 ? '' : 's'} of repositories that no longer exist from ${dirname(layout.base)}`);
     const started = performance.now();
     const { rebuilt } = await preparePushTree(paths, layout, tree, ext.links);
     const ms = Math.round(performance.now() - started);

@@ -38,6 +38,8 @@ export interface PushTreeLayout {
   lock: string;
   /** The sha256 of the index the last verified run left: a differing index is not trusted. */
   seal: string;
+  /** The worktree's real path, so that a later run can tell this folder's repository is gone. */
+  owner: string;
 }
 
 /** The user cache folder: $XDG_CACHE_HOME (when absolute, as the spec asks), else ~/.cache. */
@@ -101,6 +103,7 @@ export async function pushTreeLayout(paths: RepoPaths, env: NodeJS.ProcessEnv = 
     target: join(base, 'target'),
     lock: join(base, 'lock'),
     seal: join(base, 'seal'),
+    owner: join(base, 'owner'),
   };
 }
 
@@ -251,6 +254,27 @@ export async function removeLegacyPushTree(commonDir: string): Promise<boolean> 
     }
   }
   return found;
+}
+
+/**
+ * Removes the private checkouts of worktrees that no longer exist (a deleted clone, a moved
+ * repository, the demo's): each holds a whole target folder. One whose run is alive is kept.
+ */
+export async function pruneOrphans(layout: PushTreeLayout): Promise<number> {
+  await writeFile(layout.owner, `${layout.realRoot}\n`);
+  const root = dirname(layout.base);
+  let removed = 0;
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    const base = join(root, name);
+    if (base === layout.base) continue;
+    const owner = (await readFile(join(base, 'owner'), 'utf8').catch(() => '')).trim();
+    if (!owner || !isAbsolute(owner) || (await pathExists(owner))) continue;
+    const lock = await readFile(join(base, 'lock'), 'utf8').catch(() => null);
+    if (lock !== null && (await ownerAlive(lock)).alive) continue;
+    await rm(base, { recursive: true, force: true });
+    removed += 1;
+  }
+  return removed;
 }
 
 /** When the process started (Linux /proc), so that a pid reused after a kill is not taken for the owner. */
