@@ -113,6 +113,35 @@ test('a commit that needs a gitignored local-only file is not checked in place, 
   }
 });
 
+test('a config above the repository (not user-level) keeps the check out of the working tree', () => {
+  repo.write(CORE_LIB, `${repo.read(CORE_LIB)}\npub fn above() -> u64 {\n    6\n}\n`);
+  repo.commitNoVerify('a correctly formatted change');
+  // In the folder holding the repository: rustfmt would use it in place, never in a fresh clone elsewhere.
+  writeFileSync(join(parent, 'rustfmt.toml'), 'hard_tabs = true\n');
+  try {
+    const r = push(['origin', 'main'], { LOOM_GUARD_SKIP: 'clippy,build,test' });
+    assert.is(r.code, 0, r.out);
+    assert.match(r.out, /not in place: a cargo, rustfmt or clippy config in a folder above the repository would apply/);
+    assert.match(r.out, /✔\s+fmt\s+workspace/);
+  } finally {
+    rmSync(join(parent, 'rustfmt.toml'));
+  }
+});
+
+test('a path dependency that contains the repository cannot be checked apart from it, and the push says so', () => {
+  branch('up', { [`${CORE}/Cargo.toml`]: `${repo.read(`${CORE}/Cargo.toml`)}everything = { path = "../../.." }\n` });
+  repo.write('notes.txt', 'a dirty working tree');
+  try {
+    const r = push(['origin', 'up'], { LOOM_GUARD_SKIP: 'nix-sync' });
+    assert.is(r.code, 1, r.out); // git reports any hook failure as 1
+    assert.match(r.out, /crates\/loom-common-core\/Cargo\.toml: path "\.\.\/\.\.\/\.\." contains the repository itself: a private checkout cannot reproduce that layout/);
+    assert.match(r.out, /push from a clean checkout of it/);
+    assert.not.match(r.out, /\n\s+at /); // one line, no stack trace
+  } finally {
+    rmSync(join(repo.dir, 'notes.txt'));
+  }
+});
+
 /** Where this version or the one before keeps the private index. */
 const privateIndexes = () => [layout.index, join(repo.dir, '.git/loom-guard/push-tree.index')];
 
