@@ -150,7 +150,8 @@ export class PushCache {
 
   constructor(
     private readonly dir: string,
-    private readonly fingerprint: string,
+    /** A promise, so that `rustc -vV` and `cargo -V` run while the per-commit rules do. */
+    private readonly fingerprint: Promise<string> | string,
   ) {
     this.file = join(dir, CACHE_FILE);
   }
@@ -164,7 +165,8 @@ export class PushCache {
    * folders it depends on (`stateOf` fingerprints them) changed since.
    */
   async passedSteps(tree: string, stateOf: (rels: string[]) => Promise<string | null>): Promise<Set<string>> {
-    const entry = (await this.load()).find((e) => e.tree === tree && e.fingerprint === this.fingerprint);
+    const fingerprint = await this.fingerprint;
+    const entry = (await this.load()).find((e) => e.tree === tree && e.fingerprint === fingerprint);
     if (!entry) return new Set();
     if (entry.ext?.length && (await stateOf(entry.ext)) !== entry.extHash) return new Set();
     return new Set(entry.steps);
@@ -174,12 +176,13 @@ export class PushCache {
   async record(tree: string, steps: string[], external: ExternalState): Promise<void> {
     if (!steps.length) return;
     // Re-read just before writing, so a concurrent run's entries written meanwhile are kept.
+    const fingerprint = await this.fingerprint;
     const entries = await this.load();
-    const old = entries.find((e) => e.tree === tree && e.fingerprint === this.fingerprint);
+    const old = entries.find((e) => e.tree === tree && e.fingerprint === fingerprint);
     const same = old && (old.extHash ?? '') === (external.rels.length ? external.hash : '');
     const merged = new Set([...(same ? old.steps : []), ...steps]);
-    const rest = entries.filter((e) => e !== old && e.fingerprint === this.fingerprint);
-    const entry: CacheEntry = { tree, fingerprint: this.fingerprint, steps: [...merged].sort(), at: Date.now() };
+    const rest = entries.filter((e) => e !== old && e.fingerprint === fingerprint);
+    const entry: CacheEntry = { tree, fingerprint, steps: [...merged].sort(), at: Date.now() };
     if (external.rels.length) Object.assign(entry, { ext: external.rels, extHash: external.hash });
     const next: CacheEntry[] = [entry, ...rest].slice(0, MAX_ENTRIES);
     const body: CacheFile = { format: FORMAT, entries: next };

@@ -54,7 +54,9 @@ export async function runPushJob(
   const layout = await pushTreeLayout(paths);
   // The verdict cache stays in the git dir (it is small and per repository); the fingerprint is
   // taken for the private checkout's place, which in place is only used when it reads the same.
-  const cache = new PushCache(join(paths.commonDir, 'loom-guard'), await verdictFingerprint(paths.root, config, layout.tree));
+  const fingerprint = verdictFingerprint(paths.root, config, layout.tree);
+  fingerprint.catch(() => undefined); // awaited by the cache; never an unhandled rejection meanwhile
+  const cache = new PushCache(join(paths.commonDir, 'loom-guard'), fingerprint);
   const full = new FullChecker({ paths, config, reporter, skip, cache, layout });
   const reader = new BlobReader(paths.root);
   const outcomes: TargetOutcome[] = [];
