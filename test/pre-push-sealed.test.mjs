@@ -29,8 +29,9 @@ const CORE_LIB = `${CORE}/src/lib.rs`;
 const Z = '0'.repeat(40);
 const head = (rev = 'HEAD') => repo.git('rev-parse', rev).trim();
 const push = (args, env) => repo.tryGit(['push', ...args], { env });
-/** The hook's own command, fed the ref line git would give for a new branch. */
-const prePush = (branch, env) => repo.lg(['pre-push', 'origin', remote], { input: `refs/heads/${branch} ${head(branch)} refs/heads/${branch} ${Z}\n`, env });
+/** The same commit pushed again through git, as a new remote branch each time (so the hook runs). */
+let again = 0;
+const prePush = (branch, env) => push(['origin', `${branch}:refs/heads/${branch}-again-${++again}`], env);
 
 /** A branch off main with `files` written (null deletes), committed without hooks. */
 function branch(name, files, { from = 'main' } = {}) {
