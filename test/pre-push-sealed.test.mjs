@@ -143,6 +143,24 @@ test('a path dependency that contains the repository cannot be checked apart fro
   }
 });
 
+test('a file marked assume-unchanged and edited keeps the check out of the working tree', () => {
+  const lib = 'crates/loom-server/src/lib.rs';
+  repo.write(CORE_LIB, `${repo.read(CORE_LIB)}\npub fn marked() -> u64 {\n    8\n}\n`);
+  repo.commitNoVerify('a good change');
+  repo.git('update-index', '--assume-unchanged', lib);
+  const original = repo.read(lib);
+  repo.write(lib, 'this does not compile(');
+  try {
+    assert.is(repo.git('status', '--porcelain'), ''); // git status does not look at it
+    const r = push(['origin', 'main'], { LOOM_GUARD_SKIP: 'test' });
+    assert.is(r.code, 0, r.out);
+    assert.match(r.out, /not in place: crates\/loom-server\/src\/lib\.rs is marked assume-unchanged or skip-worktree/);
+  } finally {
+    repo.write(lib, original);
+    repo.git('update-index', '--no-assume-unchanged', lib);
+  }
+});
+
 /** Where this version or the one before keeps the private index. */
 const privateIndexes = () => [layout.index, join(repo.dir, '.git/loom-guard/push-tree.index')];
 
