@@ -234,8 +234,11 @@ export async function preparePushTree(paths: RepoPaths, layout: PushTreeLayout, 
   if (problem) {
     throw new GuardError(`${layout.tree}: the private checkout could not be made equal to the pushed commit (${problem}): delete ${layout.base} and push again`);
   }
-  await mkdir(layout.mirror, { recursive: true });
-  await syncMirror(layout, links);
+  try {
+    await syncMirror(layout, links);
+  } catch (error) {
+    throw new GuardError(`${layout.mirror}: could not link the path dependencies outside the repository (${(error as Error).message}): delete ${layout.base} and push again`);
+  }
   const tmp = `${layout.seal}.${process.pid}`;
   await writeFile(tmp, `${await sha256File(layout.index)}\n`);
   await rename(tmp, layout.seal);
