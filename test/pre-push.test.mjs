@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sh, tempDir, ROOT } from './helpers/repo.mjs';
+import { sh, tempDir, ROOT, TEST_CACHE } from './helpers/repo.mjs';
 import { workspaceRepo, scaffold, embeddedMigrations } from './helpers/workspace.mjs';
 
 const refs = await import(join(ROOT, 'dist/push/refs.js'));
@@ -16,6 +16,9 @@ sh('git', ['init', '-q', '--bare', remote]);
 repo.git('remote', 'add', 'origin', remote);
 const CORE_LIB = 'crates/loom-common-core/src/lib.rs';
 const cacheFile = join(repo.dir, '.git/loom-guard/push-cache.json');
+const treeMod = await import(join(ROOT, 'dist/push/pushTree.js'));
+const gitDir = join(repo.dir, '.git');
+const layout = await treeMod.pushTreeLayout({ root: repo.dir, gitDir, commonDir: gitDir, hooksDir: join(gitDir, 'hooks') }, { ...process.env, XDG_CACHE_HOME: TEST_CACHE });
 
 const push = (...args) => repo.tryGit(['push', ...args]);
 const remoteRef = (ref) => {
@@ -226,12 +229,12 @@ test('two pre-push runs at once both finish and leave a readable cache', async (
   assert.is(b.code, 0, b.out);
   const parsed = JSON.parse(readFileSync(cacheFile, 'utf8'));
   assert.ok(parsed.entries.length >= 1);
-  assert.ok(!existsSync(join(repo.dir, '.git/loom-guard/push-tree.lock')), 'the checkout lock is released');
+  assert.ok(!existsSync(layout.lock), 'the checkout lock is released');
 });
 
 test('a damaged private checkout index is rebuilt', () => {
-  writeFileSync(join(repo.dir, '.git/loom-guard/push-tree.index'), 'garbage');
-  writeFileSync(join(repo.dir, '.git/loom-guard/push-tree/crates/loom-crate-01/src/lib.rs'), 'scribbled on');
+  writeFileSync(layout.index, 'garbage');
+  writeFileSync(join(layout.tree, 'crates/loom-crate-01/src/lib.rs'), 'scribbled on');
   repo.git('checkout', '-q', '-b', 'idx', 'main');
   repo.write('crates/loom-crate-01/src/lib.rs', `${repo.read('crates/loom-crate-01/src/lib.rs')}\npub fn idx() -> u64 {\n    3\n}\n`);
   repo.commitNoVerify('idx change');
@@ -239,7 +242,7 @@ test('a damaged private checkout index is rebuilt', () => {
   const r = repo.lg(['pre-push', 'origin', remote], { input: `refs/heads/idx ${head('idx')} refs/heads/idx ${'0'.repeat(40)}\n` });
   assert.is(r.code, 0, r.out);
   assert.match(r.out, /private checkout/);
-  assert.is(readFileSync(join(repo.dir, '.git/loom-guard/push-tree/crates/loom-crate-01/src/lib.rs'), 'utf8'), repo.git('show', 'idx:crates/loom-crate-01/src/lib.rs'));
+  assert.is(readFileSync(join(layout.tree, 'crates/loom-crate-01/src/lib.rs'), 'utf8'), repo.git('show', 'idx:crates/loom-crate-01/src/lib.rs'));
 });
 
 test('check --range and check --all', () => {

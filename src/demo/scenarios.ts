@@ -179,6 +179,8 @@ export async function buildDemoRepo(base: string, hasCargo: boolean): Promise<De
     GIT_COMMITTER_EMAIL: 'demo@loom-guard.invalid',
     // Our own CARGO_TARGET_DIR: never the user's, removed with the demo.
     CARGO_TARGET_DIR: join(base, 'target'),
+    // And our own cache folder: the pre-push private checkout lives there, removed with the demo.
+    XDG_CACHE_HOME: join(base, 'cache'),
     NO_COLOR: '1',
   };
   for (const key of ['LOOM_GUARD_SKIP', 'SKIP_SIMPLE_GIT_HOOKS', 'GIT_DIR', 'GIT_INDEX_FILE', 'GIT_WORK_TREE', 'FORCE_COLOR']) delete env[key];

@@ -1,20 +1,22 @@
-import { relative } from 'node:path';
 import type { CheckId } from '../checkIds.js';
 import { cargoTipIds } from '../checks/definitions.js';
 import type { Config } from '../config.js';
-import { git, gitText, headCommit, type RepoPaths } from '../git.js';
+import { git, gitText, type RepoPaths } from '../git.js';
 import { cargoOutput } from '../cargo/steps.js';
 import { run } from '../proc.js';
 import { Progress } from '../progress.js';
 import type { CheckResult, Reporter } from '../report.js';
 import { isSkipped, type SkipRequest } from '../skip.js';
 import type { PushCache } from './cache.js';
-import { lockPushTree, pushTreeLayout, syncPushTree } from './pushTree.js';
+import { externalsFingerprint } from './externals.js';
+import { inProvenTree, type ProvenRun } from './provenTree.js';
+import type { PushTreeLayout } from './pushTree.js';
 
 /*
  * The full check on one pushed commit: the four workspace-wide cargo steps, on exactly that
- * commit's tree. In place when the working tree is that commit and nothing else; otherwise in
- * the private checkout (pushTree.ts) with its own persistent target folder.
+ * commit's tree. In place when the working tree is provably that commit (inPlace.ts); otherwise
+ * in the private checkout (pushTree.ts), verified before use, with its own persistent target
+ * folder. A verdict is cached only when it was obtained in a tree proven equal to the commit.
  */
 
 export type FullStep = Extract<CheckId, 'fmt' | 'clippy' | 'build' | 'test'>;
@@ -67,6 +69,7 @@ export interface FullCheckerOptions {
   reporter: Reporter;
   skip: SkipRequest;
   cache: PushCache;
+  layout: PushTreeLayout;
 }
 
 export class FullChecker {
@@ -84,7 +87,8 @@ export class FullChecker {
     for (const s of FULL_STEPS) if (!active.includes(s)) results.set(s, { id: s, status: 'skip', summary: `skipped (${skip.source})` });
 
     const earlier = this.seen.get(tree);
-    const passed = await cache.passedSteps(tree);
+    const { realRoot } = this.options.layout;
+    const passed = await cache.passedSteps(tree, (rels) => externalsFingerprint(realRoot, rels));
     const toRun: FullStep[] = [];
     for (const step of active) {
       const before = earlier?.results.get(step);
@@ -101,48 +105,24 @@ export class FullChecker {
     if (toRun.length) {
       const ran = await this.runSteps(commit, tree, toRun);
       where = ran.where;
-      for (const [step, result] of ran.results) results.set(step, result);
+      for (const [step, result] of ran.value) results.set(step, result);
       const ok = toRun.filter((s) => results.get(s)?.status === 'pass');
-      await cache.record(tree, ok).catch((error: Error) => reporter.warn(`could not record the full-check cache (${error.message})`));
+      if (ran.proven) {
+        await cache.record(tree, ok, ran.proven).catch((error: Error) => reporter.warn(`could not record the full-check cache (${error.message})`));
+      } else if (ok.length) {
+        reporter.note(`not cached: ${ran.unproven}`);
+      }
     }
     for (const step of FULL_STEPS) reporter.check(results.get(step) as CheckResult);
     if (!earlier) this.seen.set(tree, { label, results });
     return { commit, tree, failed: active.filter((s) => results.get(s)?.status === 'fail'), where };
   }
 
-  /** True when the working tree is exactly `commit`: HEAD is it and git status shows nothing. */
-  private async inPlace(commit: string): Promise<boolean> {
-    const { root } = this.options.paths;
-    if ((await headCommit(root)) !== commit) return false;
-    // GIT_OPTIONAL_LOCKS=0: git status must not write the user's index while refreshing it.
-    const result = await run('git', ['status', '--porcelain', '-z', '--untracked-files=normal'], {
-      cwd: root,
-      env: { ...process.env, GIT_OPTIONAL_LOCKS: '0' },
-    });
-    return result.exitCode === 0 && result.stdout.length === 0;
-  }
-
-  private async runSteps(commit: string, tree: string, steps: FullStep[]): Promise<{ where: string; results: Map<FullStep, CheckResult> }> {
-    const { paths, reporter } = this.options;
+  /** Runs `steps` on exactly `tree`, in place or in the private checkout (provenTree.ts). */
+  private async runSteps(commit: string, tree: string, steps: FullStep[]): Promise<ProvenRun<Map<FullStep, CheckResult>>> {
+    const { paths, reporter, layout } = this.options;
     const subject = (await git(paths.root, ['log', '-1', '--format=%h %s', commit])).stdout.toString('utf8').trim();
-    if (await this.inPlace(commit)) {
-      reporter.note(`full check of ${subject}: in the working tree (it is that commit, unchanged)`);
-      return { where: 'in place', results: await this.cargoSteps(paths.root, process.env, steps) };
-    }
-    const layout = pushTreeLayout(paths.commonDir);
-    const shown = relative(paths.root, layout.tree) || layout.tree;
-    const release = await lockPushTree(layout, (pid) => reporter.note(`waiting for another loom-guard run (process ${pid}) to finish with ${shown}`));
-    try {
-      const started = performance.now();
-      await syncPushTree(paths.root, layout, tree);
-      const ms = Math.round(performance.now() - started);
-      reporter.note(`full check of ${subject}: in the private checkout ${shown} (updated in ${ms}ms; target ${relative(paths.root, layout.target) || layout.target})`);
-      const env: NodeJS.ProcessEnv = { ...process.env, CARGO_TARGET_DIR: layout.target };
-      for (const key of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE']) delete env[key];
-      return { where: shown, results: await this.cargoSteps(layout.tree, env, steps) };
-    } finally {
-      await release();
-    }
+    return inProvenTree({ paths, layout, reporter, commit, tree, subject }, (cwd, env) => this.cargoSteps(cwd, env, steps));
   }
 
   private async cargoSteps(cwd: string, env: NodeJS.ProcessEnv, steps: FullStep[]): Promise<Map<FullStep, CheckResult>> {

@@ -1,9 +1,10 @@
+import { join } from 'node:path';
 import kleur from 'kleur';
 import { loadConfig } from '../config.js';
 import { BlobReader, repoPaths } from '../git.js';
 import { Reporter, type CheckResult } from '../report.js';
 import { announceSkips } from '../runChecks.js';
-import { PushCache, toolchainFingerprint } from './cache.js';
+import { PushCache, verdictFingerprint } from './cache.js';
 import { describeCommits, runCommitChecks, type CommitInfo } from './commitChecks.js';
 import { FullChecker } from './fullCheck.js';
 import { pushTreeLayout } from './pushTree.js';
@@ -51,8 +52,13 @@ export async function runPushJob(
   if (skip.all) return { exitCode: 0, targets: [] };
   const paths = await repoPaths(cwd);
   const { config } = await loadConfig(paths.root);
-  const cache = new PushCache(pushTreeLayout(paths.commonDir).base, await toolchainFingerprint(paths.root, config));
-  const full = new FullChecker({ paths, config, reporter, skip, cache });
+  const layout = await pushTreeLayout(paths);
+  // The verdict cache stays in the git dir (it is small and per repository); the fingerprint is
+  // taken for the private checkout's place, which in place is only used when it reads the same.
+  const fingerprint = verdictFingerprint(paths.root, config, layout.tree);
+  fingerprint.catch(() => undefined); // awaited by the cache; never an unhandled rejection meanwhile
+  const cache = new PushCache(join(paths.commonDir, 'loom-guard'), fingerprint);
+  const full = new FullChecker({ paths, config, reporter, skip, cache, layout });
   const reader = new BlobReader(paths.root);
   const outcomes: TargetOutcome[] = [];
   const checkedCommits = new Set<string>();

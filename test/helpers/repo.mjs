@@ -10,6 +10,13 @@ export const CLI = join(ROOT, 'dist/cli.js');
 // The chosen corpus: ../shared/corpus when present, else test/fixtures/corpus (see corpus.mjs).
 export { CORPUS } from './corpus.mjs';
 
+/**
+ * One cache folder per test process (the pre-push private checkout lives in the user cache
+ * folder): tests never write into the real home, and it goes when the process ends.
+ */
+export const TEST_CACHE = mkdtempSync(join(tmpdir(), 'loom-guard-test-cache-'));
+process.on('exit', () => rmSync(TEST_CACHE, { recursive: true, force: true }));
+
 /** An environment without the caller's skip variables or colours, with a fixed git identity. */
 export function cleanEnv(extra = {}) {
   const env = { ...process.env };
@@ -21,6 +28,7 @@ export function cleanEnv(extra = {}) {
     GIT_COMMITTER_NAME: 'Test',
     GIT_COMMITTER_EMAIL: 'test@example.invalid',
     GIT_CONFIG_NOSYSTEM: '1',
+    XDG_CACHE_HOME: TEST_CACHE,
   });
   return { ...env, ...extra };
 }

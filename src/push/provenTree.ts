@@ -1,0 +1,82 @@
+import { dirname } from 'node:path';
+import { GuardError } from '../errors.js';
+import type { RepoPaths } from '../git.js';
+import type { Reporter } from '../report.js';
+import type { ExternalState } from './cache.js';
+import { externalsFingerprint, findExternals, relativeTo } from './externals.js';
+import { inWorkingTree, whyNotInPlace } from './inPlace.js';
+import { lockPushTree, preparePushTree, pruneOrphans, removeLegacyPushTree, type PushTreeLayout } from './pushTree.js';
+
+/*
+ * Where the full check of one commit runs: in the working tree when that is provably the commit
+ * (inPlace.ts), else in the private checkout, verified against the commit before use
+ * (pushTree.ts). Says what a verdict obtained there may be cached under, and never offers to
+ * cache one from a tree that was not proven equal to the commit.
+ */
+
+export interface ProvenRun<R> {
+  /** 'in place' or the private checkout's path. */
+  where: string;
+  value: R;
+  /** The state of the external path dependencies (taken before the run) to cache the verdict under; null: do not cache. */
+  proven: ExternalState | null;
+  /** Why the verdict may not be cached, when `proven` is null. */
+  unproven?: string;
+}
+
+export interface ProvenTreeOptions {
+  paths: RepoPaths;
+  layout: PushTreeLayout;
+  reporter: Reporter;
+  commit: string;
+  tree: string;
+  /** `abc1234 subject`, for the note. */
+  subject: string;
+}
+
+export async function inProvenTree<R>(options: ProvenTreeOptions, work: (cwd: string, env: NodeJS.ProcessEnv) => Promise<R>): Promise<ProvenRun<R>> {
+  const { paths, layout, reporter, commit, tree, subject } = options;
+  const ext = await findExternals(paths, layout.realRoot, layout.mirror, tree);
+  const rels = relativeTo(layout.realRoot, ext.dirs);
+  const extHash = await externalsFingerprint(layout.realRoot, rels);
+  const state: ExternalState | null = extHash === null ? null : { rels, hash: extHash };
+  const tooBig = `a path dependency outside the repository (${rels.join(', ')}) is too big to fingerprint`;
+
+  const inPlace = await inWorkingTree(async () => {
+    const why = await whyNotInPlace(paths.root, commit, layout.tree);
+    if (why) return { why };
+    reporter.note(`full check of ${subject}: in the working tree (it is that commit, clean, nothing ignored but target/)`);
+    const value = await work(paths.root, process.env);
+    return { value, changed: await whyNotInPlace(paths.root, commit, layout.tree) };
+  });
+  if ('value' in inPlace && inPlace.value !== undefined) {
+    const unproven = inPlace.changed ? `the working tree changed during the check (${inPlace.changed})` : state ? undefined : tooBig;
+    return { where: 'in place', value: inPlace.value, proven: unproven ? null : state, unproven };
+  }
+
+  if (ext.problems.length) {
+    throw new GuardError(
+      `${ext.problems[0]}: a private checkout cannot reproduce that layout, so the pushed commit cannot be checked apart from your working tree; push from a clean checkout of it (the check then runs in place), or skip once with LOOM_GUARD_SKIP=fmt,clippy,build,test`,
+    );
+  }
+  if (await removeLegacyPushTree(paths.commonDir)) {
+    reporter.note('removed the private checkout of an older loom-guard from .git/loom-guard (it now lives in the user cache folder)');
+  }
+  const release = await lockPushTree(layout, (pid) => reporter.note(`waiting for another loom-guard run (process ${pid}) to finish with ${layout.tree}`));
+  try {
+    const pruned = await pruneOrphans(layout).catch(() => 0);
+    if (pruned) reporter.note(`removed ${pruned} private checkout${pruned === 1 ? '' : 's'} of repositories that no longer exist from ${dirname(layout.base)}`);
+    const started = performance.now();
+    const { rebuilt } = await preparePushTree(paths, layout, tree, ext.links);
+    const ms = Math.round(performance.now() - started);
+    reporter.note(
+      `full check of ${subject}: in the private checkout ${layout.tree} (not in place: ${inPlace.why}; ${rebuilt ? 'checked out afresh' : 'updated'} and verified in ${ms}ms)`,
+    );
+    const env: NodeJS.ProcessEnv = { ...process.env, CARGO_TARGET_DIR: layout.target };
+    for (const key of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE']) delete env[key];
+    const value = await work(layout.tree, env);
+    return { where: layout.tree, value, proven: state, unproven: state ? undefined : tooBig };
+  } finally {
+    await release();
+  }
+}
