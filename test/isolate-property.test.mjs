@@ -215,7 +215,7 @@ async function check(ops, out) {
     if (out.kind === 'pass' || out.kind === 'block') {
       const r = await runDriver(repo.dir, 'run', { DRIVER_OUTCOME: out.kind, DRIVER_STATUS_FILE: statusFile });
       assert.is(r.code, out.kind === 'pass' ? 0 : 1, r.out);
-      const ita = repo.tryGit(['diff', '--name-only', '-z', '--diff-filter=A']).stdout.split('\0');
+      const ita = repo.tryGit(['diff', '--no-renames', '--name-only', '-z', '--diff-filter=A']).stdout.split('\0');
       assert.equal(notStaged(readFileSync(statusFile, 'utf8'), ita), [], 'the checks saw exactly the index');
     } else if (out.kind === 'second') {
       const pause = join(dir, 'paused');
