@@ -131,16 +131,21 @@ export async function planTracked(root: string): Promise<{ plan: TrackedPlan; in
     gitText(root, ['diff', '--raw', '-z', '--no-abbrev', '--no-renames', '--ignore-submodules=all', '--no-ext-diff']),
     git(root, ['config', '--bool', 'core.sparseCheckout']),
   ]);
-  const sparse: Array<{ path: string; mode: string; blob: string }> = [];
   if (sparseOn.stdout.toString('utf8').trim() === 'true') {
-    // Files left out by sparse checkout are part of the commit all the same: cargo must see them.
+    // Writing the files sparse checkout leaves out would make git drop their skip-worktree bits
+    // (any git command that sees them present does): the user's sparse setup would be changed.
     const probe = fsProbe(root);
-    for (const line of (await gitText(root, ['ls-files', '-s', '-t', '-z'])).split('\0')) {
-      const m = /^S (\d+) ([0-9a-f]+) \d\t(.*)$/s.exec(line);
-      if (m && m[1] !== GITLINK && (await probe(m[3] ?? '')) === 'missing') sparse.push({ path: m[3] ?? '', mode: m[1] ?? '', blob: m[2] ?? '' });
+    for (const line of (await gitText(root, ['ls-files', '-t', '-z'])).split('\0')) {
+      if (!line.startsWith('S ')) continue;
+      const path = line.slice(2);
+      if ((await probe(path)) === 'missing') {
+        throw new GuardError(
+          `sparse checkout leaves ${path} (and maybe more) out of the working tree, so the staged workspace cannot be built in place; nothing was changed: commit from a full checkout (git sparse-checkout disable), or skip the cargo checks once: LOOM_GUARD_SKIP=fmt,clippy,build git commit ...`,
+        );
+      }
     }
   }
-  return planTrackedFrom(parseRawDiff(diff), sparse, fsProbe(root));
+  return planTrackedFrom(parseRawDiff(diff), [], fsProbe(root));
 }
 
 /**

@@ -165,7 +165,8 @@ export class StagedTree implements AsyncDisposable {
       if (interrupted()) return handedOver();
       tree.unregister();
       await lock.release();
-      throw error;
+      if (error instanceof GuardError) throw error;
+      throw new GuardError(`loom-guard could not hide the unstaged changes (${(error as Error).message}); nothing was changed`);
     }
     if (interrupted()) return handedOver();
     return tree;
@@ -257,7 +258,8 @@ export class StagedTree implements AsyncDisposable {
         await this.saveJournal();
         await faultPoint('backup: journal (untracked)');
         await this.moveAside(moves);
-        if (batch === untracked) break;
+        // hidden .gitignore files may have been hiding more: list again
+        if (!ignoreFiles.length) break;
       }
       await writeFile(join(this.dir, RECOVER), recoverText(this.dir, this.journal));
     } catch (error) {

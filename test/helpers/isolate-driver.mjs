@@ -1,7 +1,7 @@
 // Drives the isolation directly (no cargo), for the property and fault tests: run in a repository
 // as `node isolate-driver.mjs run|recover`. The job records what the isolated tree looked like
 // (git status) into $DRIVER_STATUS_FILE, then passes or blocks as $DRIVER_OUTCOME says.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from './repo.mjs';
@@ -23,6 +23,11 @@ try {
     await faultPoint('job');
     const status = spawnSync('git', ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=all'], { encoding: 'utf8' });
     if (process.env.DRIVER_STATUS_FILE) writeFileSync(process.env.DRIVER_STATUS_FILE, status.stdout);
+    // DRIVER_PROBE=a,b: which of these paths the checks could see
+    if (process.env.DRIVER_PROBE) {
+      const seen = Object.fromEntries(process.env.DRIVER_PROBE.split(',').map((p) => [p, existsSync(p)]));
+      writeFileSync(process.env.DRIVER_PROBE_FILE, JSON.stringify(seen));
+    }
     await faultPoint('job done');
     return process.env.DRIVER_OUTCOME === 'block' ? 1 : 0;
   });
