@@ -19,6 +19,7 @@ const sections = [
   ['nix-check', './nix-check.mjs', 'benchNixCheck'],
   ['migrations-check', './migrations-check.mjs', 'benchMigrationsCheck'],
   ['pre-push', './pre-push.mjs', 'benchPrePush'],
+  ['isolate', './isolate.mjs', 'benchIsolate'],
 ];
 const results = {
   date: new Date().toISOString(),

@@ -190,6 +190,26 @@ test('git commit <path> checks only what that partial commit holds, and keeps th
   assert.is(repo.git('status', '--porcelain').trim(), `M  ${LIB1}`);
 });
 
+test('a merge git commits by itself runs pre-merge-commit: a merge that breaks the build is stopped, nothing lost', () => {
+  reset();
+  assert.ok(existsSync(join(gitDir, 'hooks/pre-merge-commit')), 'install wrote pre-merge-commit');
+  repo.git('checkout', '-q', '-b', 'side');
+  repo.write(LIB1, repo.read(LIB1) + '\npub fn broken() -> u64 {\n    nope\n}\n');
+  repo.commitNoVerify('side: breaks loom-crate-01');
+  repo.git('checkout', '-q', 'main');
+  repo.write('README.md', 'main moved on\n');
+  repo.commitNoVerify('main: unrelated');
+  repo.write('untracked.txt', 'keep\n');
+  const head = repo.git('rev-parse', 'HEAD').trim();
+  const r = repo.tryGit(['merge', '--no-edit', 'side'], { env: ENV });
+  assert.is.not(r.code, 0, r.out);
+  assert.match(r.out, /cannot find value `nope`/);
+  assert.is(repo.git('rev-parse', 'HEAD').trim(), head, 'no merge commit was made');
+  assert.is(repo.read('untracked.txt'), 'keep\n');
+  repo.git('merge', '--abort');
+  repo.git('branch', '-q', '-D', 'side');
+});
+
 test.after(() => {
   repo.remove();
   rmSync(gates, { recursive: true, force: true });
