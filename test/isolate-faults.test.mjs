@@ -22,13 +22,12 @@ function driver(cwd, mode = 'run', env = {}, { uid } = {}) {
   return { code: r.status ?? 128, out: r.stdout + r.stderr };
 }
 
-function driverAsync(cwd, env = {}) {
+function driverAsync(cwd, env = {}, seen = { out: '' }) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [DRIVER, 'run'], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (out += c));
-    child.on('close', (code) => resolve({ code, out }));
+    child.stdout.on('data', (c) => (seen.out += c));
+    child.stderr.on('data', (c) => (seen.out += c));
+    child.on('close', (code) => resolve({ code, out: seen.out }));
   });
 }
 
@@ -158,8 +157,9 @@ test('two runs at once: the second waits with one line, or refuses (exit 2) with
   assert.is(recovery.code, 2, 'recovery never takes a live run\'s backup');
   assert.ok(existsSync(join(repo.dir, '.git/loom-guard/backup/journal.json')));
   // a second run with time to wait says for whom it waits, then runs after the first
-  const waiting = driverAsync(repo.dir, { LOOM_GUARD_LOCK_WAIT_MS: '20000' });
-  await new Promise((r) => setTimeout(r, 400));
+  const seen = { out: '' };
+  const waiting = driverAsync(repo.dir, { LOOM_GUARD_LOCK_WAIT_MS: '60000' }, seen);
+  while (!seen.out.includes('waiting for')) await new Promise((r) => setTimeout(r, 20));
   unlinkSync(pause);
   assert.is((await first).code, 0);
   const second = await waiting;

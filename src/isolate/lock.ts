@@ -173,7 +173,16 @@ export async function acquireRepoLock(paths: Pick<RepoPaths, 'gitDir'>, options:
     mine.count++;
     return makeLock(path);
   }
-  await mkdir(join(paths.gitDir, 'loom-guard'), { recursive: true });
+  try {
+    return await acquire(path, paths.gitDir, options);
+  } catch (error) {
+    if (error instanceof GuardError) throw error;
+    throw new GuardError(`loom-guard cannot take the lock ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing was changed: make ${join(paths.gitDir, 'loom-guard')} writable (or free some space), then try again`);
+  }
+}
+
+async function acquire(path: string, gitDir: string, options: AcquireOptions): Promise<RepoLock> {
+  await mkdir(join(gitDir, 'loom-guard'), { recursive: true });
   const holder = currentHolder(options.purpose);
   const waitMs = options.waitMs ?? defaultWait();
   const started = Date.now();
