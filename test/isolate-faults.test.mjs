@@ -95,6 +95,20 @@ test('in the way: a tracked folder replaced by an ignored file, an untracked fil
   }
 });
 
+test('intent-to-add: an empty git add -N entry whose file is gone is not written for the checks (found by torture)', () => {
+  const repo = base();
+  repo.write('a/new.rs', 'x');
+  repo.git('add', '-N', 'a/new.rs');
+  rmSync(join(repo.dir, 'a/new.rs'));
+  repo.write('b/lib.rs', 'pub fn b() { 5; }\n');
+  repo.git('add', 'b/lib.rs');
+  const probe = join(repo.dir, '..', `probe-ita-${process.pid}`);
+  roundTrip(repo, { DRIVER_PROBE: 'a/new.rs', DRIVER_PROBE_FILE: probe });
+  assert.equal(JSON.parse(readFileSync(probe, 'utf8')), { 'a/new.rs': false });
+  rmSync(probe);
+  repo.remove();
+});
+
 test('ignore rules: an unstaged .gitignore edit does not keep a needed untracked module visible', () => {
   const repo = base();
   repo.write('a/helper.rs', 'pub fn helper() {}\n');

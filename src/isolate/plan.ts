@@ -145,7 +145,25 @@ export async function planTracked(root: string): Promise<{ plan: TrackedPlan; in
       }
     }
   }
-  return planTrackedFrom(parseRawDiff(diff), [], fsProbe(root));
+  return planTrackedFrom(await withoutMissingIntentToAdd(root, parseRawDiff(diff)), [], fsProbe(root));
+}
+
+const EMPTY_BLOB = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
+
+/**
+ * A `git add -N` entry whose file is gone shows as a deletion of the empty blob, like a tracked
+ * empty file would: it is not part of the commit, so it must not be written for the checks.
+ * Told apart by being neither in HEAD nor staged (only asked when such an entry exists).
+ */
+async function withoutMissingIntentToAdd(root: string, diff: RawDiffEntry[]): Promise<RawDiffEntry[]> {
+  const candidates = diff.filter((e) => e.status === 'D' && e.srcSha === EMPTY_BLOB).map((e) => e.path);
+  if (!candidates.length) return diff;
+  const [staged, head] = await Promise.all([
+    git(root, ['diff', '--cached', '--name-only', '-z', '--no-renames']),
+    git(root, ['ls-tree', '-r', '-z', '--name-only', '--full-tree', 'HEAD', '--', ...candidates.map((p) => `:(literal)${p}`)]),
+  ]);
+  const real = new Set([...staged.stdout.toString('utf8').split('\0'), ...(head.exitCode === 0 ? head.stdout.toString('utf8').split('\0') : [])]);
+  return diff.filter((e) => !(e.status === 'D' && e.srcSha === EMPTY_BLOB && !real.has(e.path)));
 }
 
 /**

@@ -135,6 +135,7 @@ export class StagedTree implements AsyncDisposable {
   private nextBackup = 0;
   private restoring: Promise<RestoreOutcome | null> | null = null;
   private hiding: Promise<void> | null = null;
+  private created = false;
   private readonly dir: string;
   private unregister: () => void = () => {};
 
@@ -217,6 +218,7 @@ export class StagedTree implements AsyncDisposable {
     try {
       // back up: RECOVER.txt before anything that can fail later, the journal before any move
       await mkdir(join(this.dir, 'files'), { recursive: true });
+      this.created = true;
       await writeFile(join(this.dir, RECOVER), recoverText(this.dir, null));
       await faultPoint('backup: RECOVER.txt');
       this.journal = { version: 2, pid: process.pid, startedAt: new Date().toISOString(), moved: this.assign(trackedMoves), written: plan.written, createdDirs: plan.createdDirs };
@@ -283,7 +285,9 @@ export class StagedTree implements AsyncDisposable {
   restore(): Promise<RestoreOutcome | null> {
     this.restoring ??= (async () => {
       if (!this.journal) {
-        await rm(this.dir, { recursive: true, force: true });
+        // Nothing moved yet. Only a folder this run made is removed: a signal during the recovery
+        // of a killed run's backup must leave that backup for the next run.
+        if (this.created) await rm(this.dir, { recursive: true, force: true });
         return null;
       }
       await faultPoint('restore: start');
