@@ -215,7 +215,10 @@ async function check(ops, out) {
     if (out.kind === 'pass' || out.kind === 'block') {
       const r = await runDriver(repo.dir, 'run', { DRIVER_OUTCOME: out.kind, DRIVER_STATUS_FILE: statusFile });
       assert.is(r.code, out.kind === 'pass' ? 0 : 1, r.out);
-      const ita = repo.tryGit(['diff', '--no-renames', '--name-only', '-z', '--diff-filter=A']).stdout.split('\0');
+      // git add -N entries: in the index, but neither in HEAD nor staged
+      const list = (...args) => new Set(repo.tryGit(args).stdout.split('\0'));
+      const [head, cached] = [list('ls-tree', '-r', '-z', '--name-only', 'HEAD'), list('diff', '--cached', '--no-renames', '--name-only', '-z')];
+      const ita = [...list('ls-files', '-z')].filter((p) => p && !head.has(p) && !cached.has(p));
       assert.equal(notStaged(readFileSync(statusFile, 'utf8'), ita), [], 'the checks saw exactly the index');
     } else if (out.kind === 'second') {
       const pause = join(dir, 'paused');
