@@ -6,7 +6,7 @@
 // at a random step). After it, the repository must equal the picture taken before, byte for byte and
 // mode for mode, nothing outside it may have changed, and the checks must have seen exactly the index.
 //
-// CI: LOOM_GUARD_PROPERTY_RUNS cases (default 40) with a fixed seed. `npm run torture`: many more, a
+// CI: LOOM_GUARD_PROPERTY_RUNS cases (default 60) with a fixed seed. `npm run torture`: many more, a
 // random seed, and the seed printed on failure.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -19,7 +19,7 @@ import { repoPicture, treePicture } from './helpers/fingerprint.mjs';
 
 const DRIVER = new URL('./helpers/isolate-driver.mjs', import.meta.url).pathname;
 const torture = process.env.LOOM_GUARD_TORTURE === '1';
-const runs = Number(process.env.LOOM_GUARD_PROPERTY_RUNS ?? (torture ? 400 : 40));
+const runs = Number(process.env.LOOM_GUARD_PROPERTY_RUNS ?? (torture ? 400 : 60));
 const seed = process.env.LOOM_GUARD_PROPERTY_SEED ? Number(process.env.LOOM_GUARD_PROPERTY_SEED) : torture ? Date.now() % 2 ** 31 : 20261125;
 
 const ODD = "odd name ü 'q\".txt";
