@@ -15,6 +15,7 @@ const sections = [
   ['migrations-check', './migrations-check.mjs', 'benchMigrationsCheck'],
   ['install', './install.mjs', 'benchInstall'],
   ['pre-push', './pre-push.mjs', 'benchPrePush'],
+  ['isolate', './isolate.mjs', 'benchIsolate'],
 ];
 const results = {
   date: new Date().toISOString(),

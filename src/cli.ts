@@ -52,6 +52,14 @@ SKIP_SIMPLE_GIT_HOOKS=1 and git commit --no-verify work too.`,
     flags: {},
     load: () => import('./commands/preCommit.js'),
   },
+  'pre-merge-commit': {
+    usage: 'loom-guard pre-merge-commit',
+    summary: 'what the pre-merge-commit hook runs: the pre-commit checks on a merge git commits by itself',
+    help: `git merge that commits without conflicts runs pre-merge-commit, not pre-commit: the same checks
+run on exactly the merge result that is staged. git merge --no-verify skips them.`,
+    flags: {},
+    load: () => import('./commands/preCommit.js'),
+  },
   'pre-push': {
     usage: 'loom-guard pre-push <remote> <url>',
     summary: 'what the pre-push hook runs: the full check on what is pushed',

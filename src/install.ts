@@ -14,7 +14,8 @@ import { relevantFunction, shimPatterns, WATCH_FILES, type ShimPatterns } from '
  * write. A foreign hook is kept beside ours as <hook>.loom-guard-chained and run first by the shim.
  */
 
-export const HOOKS = ['pre-commit', 'pre-push'] as const;
+// pre-merge-commit: git runs it (not pre-commit) for a merge that commits without conflicts.
+export const HOOKS = ['pre-commit', 'pre-merge-commit', 'pre-push'] as const;
 export type HookName = (typeof HOOKS)[number];
 
 /** Every shim carries this marker; a hook without it is not ours. */
@@ -33,7 +34,7 @@ export async function renderShim(hook: HookName, root: string): Promise<string> 
   let shim = template
     .replace(/^recorded_node=''$/m, `recorded_node=${shellQuote(process.execPath)}`)
     .replace(/^recorded_cli=''$/m, `recorded_cli=${shellQuote(cliPath)}`);
-  if (hook === 'pre-commit') {
+  if (hook === 'pre-commit' || hook === 'pre-merge-commit') {
     const patterns = await repoShimPatterns(root);
     if (patterns) {
       shim = shim
@@ -88,14 +89,18 @@ export async function shimIsStale(root: string, hookPath: string): Promise<boole
  * newer than the shim, or a commit that adds, moves or removes a Cargo.toml (a new crate folder).
  */
 export async function refreshStaleShim(root: string, hooksDir: string, manifestsChanged = false): Promise<boolean> {
-  const path = join(hooksDir, 'pre-commit');
-  const current = await readTextOrNull(path);
-  // Only a shim rendered by install carries patterns; the shipped one (core.hooksPath into
-  // node_modules) is never rewritten.
-  if (!isOurs(current) || !current?.includes('\nfast_path=1\n')) return false;
-  if (!manifestsChanged && !(await shimIsStale(root, path))) return false;
-  await writeShim(path, await renderShim('pre-commit', root));
-  return true;
+  let refreshed = false;
+  for (const hook of ['pre-commit', 'pre-merge-commit'] as const) {
+    const path = join(hooksDir, hook);
+    const current = await readTextOrNull(path);
+    // Only a shim rendered by install carries patterns; the shipped one (core.hooksPath into
+    // node_modules) is never rewritten.
+    if (!isOurs(current) || !current?.includes('\nfast_path=1\n')) continue;
+    if (!manifestsChanged && !(await shimIsStale(root, path))) continue;
+    await writeShim(path, await renderShim(hook, root));
+    refreshed = true;
+  }
+  return refreshed;
 }
 
 async function writeShim(path: string, shim: string): Promise<void> {

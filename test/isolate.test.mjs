@@ -135,11 +135,11 @@ test('SIGKILL mid-run: doctor sees the backup, the next run restores it byte for
   const findings = await leftoverFindings(gitDir);
   assert.is(findings.length, 1);
   assert.is(findings[0].status, 'error');
-  assert.match(findings[0].message, /interrupted loom-guard run .* left 6 file\(s\)/);
+  assert.match(findings[0].message, /interrupted loom-guard run .* left 5 item\(s\)/);
   assert.match(findings[0].fix, /loom-guard check --staged/);
   const r = repo.lg(['check', '--staged'], { env: ENV });
-  assert.match(r.out, /an interrupted run \(pid \d+, .*\) left 6 file\(s\) hidden; putting them back/);
-  assert.match(r.out, /restored 6 file\(s\)/);
+  assert.match(r.out, /an interrupted run \(pid \d+, .*\) left 5 item\(s\) of your working tree hidden; putting them back/);
+  assert.match(r.out, /restored 5 item\(s\)/);
   assert.is(r.code, 0, r.out);
   assert.equal(snapshot(repo.dir), before);
   assert.equal(await leftoverFindings(gitDir), []);
@@ -155,7 +155,7 @@ test('SIGKILL, then an edit to a hidden file: nothing is overwritten, the old ve
   assert.match(r.out, /1 file\(s\) changed while loom-guard had them hidden; nothing was overwritten/);
   assert.is(repo.read(LIB1), 'edited after the crash\n', 'the newer edit is kept');
   assert.ok(repo.exists('scratch dir/漢字 notes.txt'), 'the safe entries are back');
-  const advice = /To take it back: (cp .*)$/m.exec(r.out);
+  const advice = /To take it back: (rm -r .*)$/m.exec(r.out);
   assert.ok(advice, r.out);
   const findings = await leftoverFindings(gitDir);
   assert.is(findings.length, 1);
@@ -188,6 +188,26 @@ test('git commit <path> checks only what that partial commit holds, and keeps th
   assert.match(r.out, /✔ +clippy +1 crate \(loom-crate-02\)/);
   assert.equal(repo.git('show', '--name-only', '--format=', 'HEAD').trim(), lib2);
   assert.is(repo.git('status', '--porcelain').trim(), `M  ${LIB1}`);
+});
+
+test('a merge git commits by itself runs pre-merge-commit: a merge that breaks the build is stopped, nothing lost', () => {
+  reset();
+  assert.ok(existsSync(join(gitDir, 'hooks/pre-merge-commit')), 'install wrote pre-merge-commit');
+  repo.git('checkout', '-q', '-b', 'side');
+  repo.write(LIB1, repo.read(LIB1) + '\npub fn broken() -> u64 {\n    nope\n}\n');
+  repo.commitNoVerify('side: breaks loom-crate-01');
+  repo.git('checkout', '-q', 'main');
+  repo.write('README.md', 'main moved on\n');
+  repo.commitNoVerify('main: unrelated');
+  repo.write('untracked.txt', 'keep\n');
+  const head = repo.git('rev-parse', 'HEAD').trim();
+  const r = repo.tryGit(['merge', '--no-edit', 'side'], { env: ENV });
+  assert.is.not(r.code, 0, r.out);
+  assert.match(r.out, /cannot find value `nope`/);
+  assert.is(repo.git('rev-parse', 'HEAD').trim(), head, 'no merge commit was made');
+  assert.is(repo.read('untracked.txt'), 'keep\n');
+  repo.git('merge', '--abort');
+  repo.git('branch', '-q', '-D', 'side');
 });
 
 test.after(() => {

@@ -3,6 +3,6 @@ import { UsageError } from '../errors.js';
 import { runStaged } from '../staged.js';
 
 export async function run(args: ParsedArgs): Promise<number> {
-  if (args.positionals.length) throw new UsageError('loom-guard pre-commit: takes no arguments (git runs it with none)');
+  if (args.positionals.length) throw new UsageError('loom-guard pre-commit and pre-merge-commit take no arguments (git runs them with none)');
   return runStaged(process.cwd());
 }

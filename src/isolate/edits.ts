@@ -2,21 +2,27 @@ import { chmod, lstat, mkdtemp, open, readFile, rename, rm, writeFile } from 'no
 import { join } from 'node:path';
 import { GuardError } from '../errors.js';
 import { git, gitText } from '../git.js';
-import { APPLIED, backupDir, guardDir, hashPath, writeDurable, type Applied, type EntryKind, type Manifest } from './backup.js';
+import { fingerprint } from './fsops.js';
+import { APPLIED, backupDir, writeDurable, type Applied, type Journal } from './journal.js';
+
+/** The hidden version a path has: the user's unstaged version (or whatever stood in the way), a deletion, or an untracked file. */
+export type HiddenKind = 'modified' | 'deleted' | 'untracked';
 
 /*
  * What a job running in the isolated tree (withStagedTree) may do besides reading it: learn which
  * paths have a hidden version (the user's unstaged edit, deletion or untracked file), see which
  * tracked files it rewrote, stage a rewrite, put the index version back, and rewrite the user's
  * hidden version. Every change here keeps the restore's promise: a staged rewrite is recorded as
- * "what the isolation left in the tree" (applied.json), so the restore never mistakes it for an
+ * "what the isolation wrote into the tree" (applied.json), so the restore never mistakes it for an
  * edit made while hidden, and a rewritten hidden version is written beside and renamed, so the
- * backup always holds one whole version of the user's file.
+ * journal's backup always holds one whole version of the user's file.
  */
 
 export interface TreeState {
-  manifest: Manifest | null;
+  journal: Journal | null;
   applied: Applied | null;
+  /** Called with a new record when there was none yet (the tree keeps it for its restore). */
+  setApplied(applied: Applied): void;
 }
 
 export class StagedTreeEdits {
@@ -28,8 +34,13 @@ export class StagedTreeEdits {
   ) {}
 
   /** The kind of hidden version `path` has, or null when the tree shows the user's own file. */
-  hidden(path: string): EntryKind | null {
-    return this.state().manifest?.entries.find((e) => e.path === path)?.kind ?? null;
+  hidden(path: string): HiddenKind | null {
+    const { journal } = this.state();
+    const moved = journal?.moved.find((m) => m.path === path);
+    // Something that stood in the way of a tracked file (a folder, a nested repo) is the user's
+    // version too; hiddenVersion() finds no file there, so a fix to it blocks.
+    if (moved) return moved.why === 'untracked' ? 'untracked' : 'modified';
+    return journal?.written.some((w) => w.path === path) ? 'deleted' : null;
   }
 
   /**
@@ -108,7 +119,7 @@ export class StagedTreeEdits {
    * Null when they overlap (or a side is not text): nothing may be overwritten.
    */
   async merge(ours: Buffer, base: Buffer, theirs: Buffer): Promise<Buffer | null> {
-    const dir = await mkdtemp(join(guardDir(this.gitDir), 'merge-'));
+    const dir = await mkdtemp(join(this.gitDir, 'loom-guard', 'merge-'));
     try {
       const [o, b, t] = ['ours', 'base', 'theirs'].map((n) => join(dir, n)) as [string, string, string];
       await Promise.all([writeFile(o, ours), writeFile(b, base), writeFile(t, theirs)]);
@@ -120,23 +131,26 @@ export class StagedTreeEdits {
   }
 
   private backupFile(path: string): string | null {
-    const entry = this.state().manifest?.entries.find((e) => e.path === path && e.kind === 'modified');
-    return entry?.backup ? join(backupDir(this.gitDir), 'files', entry.backup) : null;
+    const moved = this.state().journal?.moved.find((m) => m.path === path && m.why !== 'untracked');
+    return moved ? join(backupDir(this.gitDir), 'files', moved.backup) : null;
   }
 
-  /** What the tree holds now for hidden paths is what the isolation left there: safe to restore over. */
+  /** What the tree holds now at a path the isolation wrote is what it left there: safe to restore over. */
   private async recordApplied(paths: string[]): Promise<void> {
-    const { manifest, applied } = this.state();
-    if (!manifest || !applied) return;
+    const state = this.state();
+    if (!state.journal) return;
+    const applied = state.applied ?? { written: {} };
     let changed = false;
     for (const path of paths) {
-      if (!manifest.entries.some((e) => e.path === path && e.kind !== 'untracked')) continue;
-      const hash = await hashPath(join(this.root, path));
-      if (hash) {
-        applied.hashes[path] = hash;
+      if (!state.journal.written.some((w) => w.path === path)) continue;
+      const fp = await fingerprint(join(this.root, path));
+      if (fp) {
+        applied.written[path] = fp;
         changed = true;
       }
     }
-    if (changed) await writeDurable(join(backupDir(this.gitDir), APPLIED), JSON.stringify(applied));
+    if (!changed) return;
+    await writeDurable(join(backupDir(this.gitDir), APPLIED), JSON.stringify(applied));
+    if (!state.applied) state.setApplied(applied);
   }
 }

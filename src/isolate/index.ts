@@ -1,9 +1,13 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { backupDir, guardDir, ownerAlive, readManifest } from './backup.js';
+import { readManifest } from './backup.js';
+import { backupDir, readJournal } from './journal.js';
+import { lockHolder, describeHolder } from './lock.js';
 
 export { withStagedTree, recoverLeftover } from './session.js';
-export { backupDir } from './backup.js';
+export { StagedTree, type Hidden, type OpenOptions } from './stagedTree.js';
+export { acquireRepoLock, type RepoLock, type AcquireOptions } from './lock.js';
+export { backupDir } from './journal.js';
 
 /** One doctor line about leftovers of an interrupted run (the shape of doctor's Finding). */
 export interface LeftoverFinding {
@@ -21,22 +25,26 @@ export interface LeftoverFinding {
 export async function leftoverFindings(gitDir: string): Promise<LeftoverFinding[]> {
   const findings: LeftoverFinding[] = [];
   const dir = backupDir(gitDir);
-  const manifest = await readManifest(dir);
-  if (manifest) {
-    if (ownerAlive(manifest)) {
-      findings.push({ id: 'leftover', status: 'ok', message: `a loom-guard run (pid ${manifest.pid}) is checking the staged tree right now` });
-    } else {
+  const holder = await lockHolder(gitDir);
+  if (holder && holder.liveness !== 'dead') {
+    findings.push({ id: 'leftover', status: 'ok', message: `a loom-guard run (${describeHolder(holder)}) is using the working tree right now` });
+  } else {
+    const read = await readJournal(dir);
+    const legacy = read.kind === 'none' ? await readManifest(dir) : null;
+    const count = read.kind === 'ok' ? read.journal.moved.length : (legacy?.entries.length ?? null);
+    if (read.kind !== 'none' || legacy) {
+      const who = read.kind === 'ok' ? `pid ${read.journal.pid}, ${read.journal.startedAt}` : legacy ? `pid ${legacy.pid}, ${legacy.startedAt}` : 'unknown';
       findings.push({
         id: 'leftover',
         status: 'error',
-        message: `an interrupted loom-guard run (pid ${manifest.pid}, ${manifest.startedAt}) left ${manifest.entries.length} file(s) of your working tree hidden in ${dir}`,
+        message: `an interrupted loom-guard run (${who}) left ${count ?? 'some'} item(s) of your working tree hidden in ${dir}`,
         fix: 'run loom-guard check --staged (or commit again): it restores them first, setting aside anything changed since',
       });
     }
   }
-  const names = await readdir(guardDir(gitDir)).catch(() => [] as string[]);
+  const names = await readdir(join(gitDir, 'loom-guard')).catch(() => [] as string[]);
   for (const name of names.filter((n) => n.startsWith('recovered-')).sort()) {
-    const where = join(guardDir(gitDir), name);
+    const where = join(gitDir, 'loom-guard', name);
     findings.push({
       id: 'leftover',
       status: 'warn',

@@ -1,4 +1,6 @@
-import { headCommit } from '../git.js';
+import { headCommit, type RepoPaths } from '../git.js';
+import { acquireRepoLock } from '../isolate/lock.js';
+import type { Reporter } from '../report.js';
 import { run } from '../proc.js';
 import { configsAbove } from './cache.js';
 
@@ -50,11 +52,11 @@ export async function whyNotInPlace(root: string, commit: string, privateTree: s
 }
 
 /**
- * The one place the full check runs in the user's working tree. The repository lock of the
- * isolation work is to be taken here, around both the proof and the run, so that no commit,
- * checkout or other loom-guard run changes the tree in between.
+ * The one place the full check runs in the user's working tree: under the working tree's lock (the
+ * one every pre-commit takes), around both the proof and the run, so that no other loom-guard run
+ * hides or restores files in between.
  */
-export async function inWorkingTree<T>(work: () => Promise<T>): Promise<T> {
-  // TODO(lead, after merging #11): take the repository lock here, release it in a finally.
-  return work();
+export async function inWorkingTree<T>(paths: Pick<RepoPaths, 'gitDir'>, reporter: Reporter, work: () => Promise<T>): Promise<T> {
+  await using _lock = await acquireRepoLock(paths, { purpose: 'pre-push', reporter });
+  return await work();
 }

@@ -42,7 +42,7 @@ export async function inProvenTree<R>(options: ProvenTreeOptions, work: (cwd: st
   const state: ExternalState | null = extHash === null ? null : { rels, hash: extHash };
   const tooBig = `a path dependency outside the repository (${rels.join(', ')}) is too big to fingerprint`;
 
-  const inPlace = await inWorkingTree(async () => {
+  const inPlace = await inWorkingTree(paths, reporter, async () => {
     const why = await whyNotInPlace(paths.root, commit, layout.tree);
     if (why) return { why };
     reporter.note(`full check of ${subject}: in the working tree (it is that commit, clean, nothing ignored but target/)`);

@@ -1,0 +1,49 @@
+import { existsSync, writeFileSync } from 'node:fs';
+
+/*
+ * Fault injection for the tests that prove nothing is lost: only tests set LOOM_GUARD_TEST_FAULT.
+ * Every step of the isolation that changes the disk calls faultPoint(); the n-th call can send this
+ * process a signal, pause until a test lets it go (to start a second run "at a random point"), or
+ * fail like a full disk or an unwritable folder would.
+ *
+ *   LOOM_GUARD_TEST_FAULT=<action>@<n>   action: SIGKILL | SIGINT | SIGTERM | pause | ENOSPC | EACCES
+ *   LOOM_GUARD_TEST_PAUSE_FILE=<file>    pause: written when paused; deleting it lets the run go on
+ */
+
+const spec = process.env.LOOM_GUARD_TEST_FAULT ?? '';
+const match = /^(SIGKILL|SIGINT|SIGTERM|pause|ENOSPC|EACCES)@(\d+)$/.exec(spec);
+const action = match?.[1] ?? null;
+const at = match ? Number(match[2]) : 0;
+let count = 0;
+
+/** Calls so far (a test's driver prints it, to learn how many points a run has). */
+export function faultCount(): number {
+  return count;
+}
+
+export async function faultPoint(label: string): Promise<void> {
+  if (!action) return;
+  count++;
+  if (count !== at) return;
+  switch (action) {
+    case 'SIGKILL':
+    case 'SIGINT':
+    case 'SIGTERM':
+      process.kill(process.pid, action);
+      // A signal is delivered between turns of the event loop: give it one.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return;
+    case 'pause': {
+      const file = process.env.LOOM_GUARD_TEST_PAUSE_FILE;
+      if (!file) return;
+      writeFileSync(file, label);
+      while (existsSync(file)) await new Promise((resolve) => setTimeout(resolve, 20));
+      return;
+    }
+    default: {
+      const error = new Error(`${action}: injected at ${label}`) as NodeJS.ErrnoException;
+      error.code = action;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import { lstat, mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { quote } from './backup.js';
+import { faultPoint } from './faults.js';
+import { blobFingerprint, fingerprint, move, touch } from './fsops.js';
+import { APPLIED, JOURNAL, RECOVER, type Applied, type Journal, type Moved } from './journal.js';
+
+/*
+ * The restore phase: the tree gets back exactly what the journal says was moved aside. What the
+ * isolation wrote is removed only while it is still what was written; anything edited since stays,
+ * and the user's earlier version is set aside with one line of advice each. Nothing is ever
+ * overwritten: a moved-aside item goes back only where nothing stands now.
+ */
+
+export interface Unsafe {
+  path: string;
+  /** One line: what happened and the exact command that recovers it. */
+  advice: string;
+}
+
+export interface RestoreOutcome {
+  restored: number;
+  unsafe: Unsafe[];
+  /** Where the backup was moved when something could not be put back safely. */
+  setAside: string | null;
+}
+
+const exists = (path: string) => lstat(path).then(() => true, () => false);
+
+/** True when `path` or one of its folders was to be moved aside but never was: the user's item still stands there. */
+async function neverMoved(path: string, moved: Moved[], dir: string): Promise<boolean> {
+  for (const m of moved) {
+    if (path === m.path || path.startsWith(`${m.path}/`)) {
+      if (!(await exists(join(dir, 'files', m.backup)))) return true;
+    }
+  }
+  return false;
+}
+
+export interface RestoreOptions {
+  /** Rolling back our own half-done hide: what stands at a written path is ours even if torn. */
+  rollback?: boolean;
+}
+
+export async function restoreJournal(
+  root: string,
+  gitDir: string,
+  dir: string,
+  journal: Journal,
+  applied: Applied | null,
+  options: RestoreOptions = {},
+): Promise<RestoreOutcome> {
+  const unsafe: Unsafe[] = [];
+  let restored = 0;
+
+  // 1. What we wrote goes, while it is still ours.
+  for (const w of [...journal.written].reverse()) {
+    if (await neverMoved(w.path, journal.moved, dir)) continue;
+    const target = join(root, w.path);
+    const now = await fingerprint(target).catch(() => null);
+    if (now === null) continue;
+    const ours = options.rollback ? now : (applied?.written[w.path] ?? (await blobFingerprint(root, w.mode, w.blob)));
+    if (now === ours) {
+      await rm(target, { force: true });
+      await faultPoint(`restore: removed ${w.path}`);
+    } else if (!journal.moved.some((m) => m.path === w.path)) {
+      unsafe.push({
+        path: w.path,
+        advice: `${w.path}: was deleted in your working tree; it now holds edits made while loom-guard ran, kept as they are (delete it again if you meant to: rm ${quote(w.path)})`,
+      });
+    }
+  }
+  for (const created of [...journal.createdDirs].reverse()) await rmdir(join(root, created)).catch(() => {});
+
+  // 2. What was moved aside comes back, where nothing stands now.
+  const aside: Moved[] = [];
+  for (const m of [...journal.moved].reverse()) {
+    const saved = join(dir, 'files', m.backup);
+    if (!(await exists(saved))) continue; // never moved, or already back
+    const target = join(root, m.path);
+    if (await exists(target)) {
+      aside.push(m);
+      continue;
+    }
+    await mkdir(dirname(target), { recursive: true });
+    await move(saved, target);
+    // cargo decides freshness by mtime: the user's version must look newer than what was built.
+    if (m.why === 'unstaged') await touch(target);
+    restored++;
+    await faultPoint(`restore: put back ${m.path}`);
+  }
+  for (const m of aside) {
+    unsafe.push({
+      path: m.path,
+      advice: `${m.path}: changed while loom-guard had it hidden; your earlier version is kept. To take it back: rm -r ${quote(m.path)} && mv ${quote(`<backup>/files/${m.backup}`)} ${quote(m.path)}`,
+    });
+  }
+
+  let setAside: string | null = null;
+  if (unsafe.length) {
+    setAside = join(gitDir, 'loom-guard', `recovered-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    await rename(dir, setAside);
+    for (const u of unsafe) u.advice = u.advice.replace('<backup>', setAside);
+    await writeFile(join(setAside, RECOVER), `${unsafe.map((u) => u.advice).join('\n')}\n`);
+    await rm(join(setAside, JOURNAL), { force: true });
+  } else {
+    // The journal goes last: until it is gone, a later run can still finish this restore.
+    await rm(join(dir, 'files'), { recursive: true, force: true });
+    await rm(join(dir, APPLIED), { force: true });
+    await rm(join(dir, RECOVER), { force: true });
+    await faultPoint('restore: before removing the journal');
+    await rm(join(dir, JOURNAL), { force: true });
+    await rm(dir, { recursive: true, force: true });
+  }
+  return { restored, unsafe, setAside };
+}

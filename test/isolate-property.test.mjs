@@ -1,0 +1,281 @@
+// Proof, not examples: fast-check generates working-tree states of every kind the isolation must
+// survive (partial staging, modes, symlinks, file<->folder swaps holding ignored files or nested
+// repositories, deletions, renames, binary, empty and oddly named files, unstaged .gitignore edits,
+// intent-to-add) and an outcome (pass, block, SIGINT/SIGTERM/SIGKILL at a random step then
+// recovery, possibly after the repository folder moved or its pid was reused, a second run started
+// at a random step). After it, the repository must equal the picture taken before, byte for byte and
+// mode for mode, nothing outside it may have changed, and the checks must have seen exactly the index.
+//
+// CI: LOOM_GUARD_PROPERTY_RUNS cases (default 60) with a fixed seed. `npm run torture`: many more, a
+// random seed, and the seed printed on failure.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { spawn } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Repo, cleanEnv, sh, tempDir } from './helpers/repo.mjs';
+import { repoPicture, treePicture } from './helpers/fingerprint.mjs';
+
+const DRIVER = new URL('./helpers/isolate-driver.mjs', import.meta.url).pathname;
+const torture = process.env.LOOM_GUARD_TORTURE === '1';
+const runs = Number(process.env.LOOM_GUARD_PROPERTY_RUNS ?? (torture ? 400 : 60));
+const seed = process.env.LOOM_GUARD_PROPERTY_SEED ? Number(process.env.LOOM_GUARD_PROPERTY_SEED) : torture ? Date.now() % 2 ** 31 : 20261125;
+
+const ODD = "odd name ü 'q\".txt";
+const FILES = ['a/x.txt', 'a/b/y.txt', 'd/z.txt', 'd/w.txt', 'exec.sh', 'bin.dat', 'empty', ODD, 'top.txt', 'link'];
+const DIRS = ['a', 'a/b', 'd'];
+
+// One template repository, copied for every case (copying is much cheaper than building).
+const work = tempDir('loom-guard-prop-');
+const template = Repo.init();
+template.writeAll({
+  '.gitignore': '*.ign\nignored-dir/\n',
+  'a/x.txt': 'x\n',
+  'a/b/y.txt': 'y\n',
+  'd/z.txt': 'z\n',
+  'd/w.txt': 'w\n',
+  'exec.sh': '#!/bin/sh\necho hi\n',
+  'bin.dat': Buffer.from([0, 1, 2, 255, 0, 13, 10]),
+  empty: '',
+  [ODD]: 'odd\n',
+  'top.txt': 'top\n',
+});
+chmodSync(join(template.dir, 'exec.sh'), 0o755);
+symlinkSync('a/x.txt', join(template.dir, 'link'));
+template.commitNoVerify('base');
+template.write('top.txt', 'stashed\n');
+template.git('stash', '-q');
+
+const content = fc.oneof(
+  fc.constantFrom('', 'edited\n', 'x\n', 'no newline'),
+  fc.uint8Array({ minLength: 1, maxLength: 24 }).map((a) => Buffer.from(a)),
+);
+const newName = fc.constantFrom('new.txt', 'a/new.rs', 'd/n e w.txt', 'fresh/dir/f.txt', 'fresh/g.txt', 'mod.rs', 'ü/ñ.txt', 'a/b/deep.bin');
+const op = fc.oneof(
+  fc.record({ kind: fc.constant('edit'), file: fc.constantFrom(...FILES), content, staged: fc.constantFrom('no', 'yes', 'partial') }),
+  fc.record({ kind: fc.constant('chmod'), file: fc.constantFrom(...FILES), exec: fc.boolean(), staged: fc.boolean() }),
+  fc.record({ kind: fc.constant('delete'), file: fc.constantFrom(...FILES), staged: fc.boolean() }),
+  fc.record({ kind: fc.constant('untracked'), path: newName, content, mode: fc.constantFrom(0o644, 0o755, 0o600) }),
+  fc.record({ kind: fc.constant('untrackedDir'), path: fc.constantFrom('private', 'a/priv', 'deep/er/dir'), mode: fc.constantFrom(0o700, 0o755, 0o750), n: fc.integer({ min: 1, max: 4 }) }),
+  fc.record({ kind: fc.constant('ignored'), path: fc.constantFrom('a/cache.ign', 'ignored-dir/x', 'd/z.ign') }),
+  fc.record({ kind: fc.constant('fileToFolder'), file: fc.constantFrom('a/x.txt', 'top.txt', 'd/z.txt', 'empty'), holding: fc.constantFrom('ignored', 'nested', 'untracked') }),
+  fc.record({ kind: fc.constant('folderToFile'), dir: fc.constantFrom(...DIRS), as: fc.constantFrom('ignored', 'untracked', 'symlink') }),
+  fc.record({ kind: fc.constant('symlink'), file: fc.constantFrom(...FILES), target: fc.constantFrom('top.txt', '../outside', 'nowhere') }),
+  fc.record({ kind: fc.constant('rename'), file: fc.constantFrom(...FILES), to: fc.constantFrom('moved.txt', 'd/moved', 'fresh/moved'), staged: fc.boolean() }),
+  fc.record({ kind: fc.constant('gitignoreEdit'), pattern: fc.constantFrom('*.rs', 'new.txt', 'fresh/', '*.txt') }),
+  fc.record({ kind: fc.constant('intentToAdd'), path: newName, content }),
+  fc.record({ kind: fc.constant('stagedNew'), path: newName, content, partial: fc.boolean() }),
+  fc.record({ kind: fc.constant('nestedRepo'), path: fc.constantFrom('nested', 'a/nested') }),
+);
+const outcome = fc.oneof(
+  fc.record({ kind: fc.constantFrom('pass', 'block') }),
+  fc.record({ kind: fc.constantFrom('SIGINT', 'SIGTERM'), at: fc.integer({ min: 1, max: 40 }) }),
+  fc.record({ kind: fc.constant('SIGKILL'), at: fc.integer({ min: 1, max: 40 }), moveRepo: fc.boolean(), reusePid: fc.boolean() }),
+  fc.record({ kind: fc.constant('second'), at: fc.integer({ min: 1, max: 40 }) }),
+);
+
+function apply(repo, o) {
+  const d = repo.dir;
+  const full = (p) => join(d, p);
+  const git = (...args) => repo.tryGit(args);
+  const write = (p, c, mode) => {
+    mkdirSync(join(full(p), '..'), { recursive: true });
+    rmSync(full(p), { recursive: true, force: true });
+    writeFileSync(full(p), c);
+    if (mode) chmodSync(full(p), mode);
+  };
+  switch (o.kind) {
+    case 'edit':
+      if (!existsSync(full(o.file)) || o.file === 'link') return;
+      write(o.file, o.content);
+      if (o.staged !== 'no') git('add', '--', o.file);
+      if (o.staged === 'partial') writeFileSync(full(o.file), Buffer.concat([Buffer.from(o.content), Buffer.from('more\n')]));
+      return;
+    case 'chmod':
+      if (!existsSync(full(o.file)) || o.file === 'link') return;
+      chmodSync(full(o.file), o.exec ? 0o755 : 0o644);
+      if (o.staged) git('add', '--', o.file);
+      return;
+    case 'delete':
+      if (o.staged) git('rm', '-q', '-r', '--cached', '--', o.file);
+      rmSync(full(o.file), { recursive: true, force: true });
+      return;
+    case 'untracked':
+      write(o.path, o.content, o.mode);
+      return;
+    case 'untrackedDir':
+      for (let i = 0; i < o.n; i++) write(`${o.path}/f${i}.rs`, `pub fn f${i}() {}\n`);
+      chmodSync(full(o.path), o.mode);
+      return;
+    case 'ignored':
+      write(o.path, 'ignored\n');
+      return;
+    case 'fileToFolder':
+      rmSync(full(o.file), { recursive: true, force: true });
+      mkdirSync(full(o.file), { recursive: true });
+      if (o.holding === 'ignored') writeFileSync(join(full(o.file), 'build.ign'), 'precious ignored\n');
+      else if (o.holding === 'untracked') writeFileSync(join(full(o.file), 'inner.txt'), 'inner\n');
+      else {
+        sh('git', ['init', '-q'], { cwd: full(o.file) });
+        writeFileSync(join(full(o.file), 'nested.txt'), 'nested work\n');
+      }
+      return;
+    case 'folderToFile':
+      rmSync(full(o.dir), { recursive: true, force: true });
+      if (o.as === 'symlink') symlinkSync('top.txt', full(o.dir));
+      else {
+        if (o.as === 'ignored') writeFileSync(join(d, '.git/info/exclude'), `/${o.dir}\n`, { flag: 'a' });
+        writeFileSync(full(o.dir), 'was a folder\n');
+      }
+      return;
+    case 'symlink':
+      rmSync(full(o.file), { recursive: true, force: true });
+      mkdirSync(join(full(o.file), '..'), { recursive: true });
+      symlinkSync(o.target, full(o.file));
+      return;
+    case 'rename':
+      if (!existsSync(full(o.file)) && o.file !== 'link') return;
+      if (o.staged) git('mv', '-k', '--', o.file, o.to);
+      else {
+        mkdirSync(join(full(o.to), '..'), { recursive: true });
+        if (!existsSync(full(o.to))) renameSync(full(o.file), full(o.to));
+      }
+      return;
+    case 'gitignoreEdit':
+      writeFileSync(full('.gitignore'), `${o.pattern}\n`, { flag: 'a' });
+      return;
+    case 'intentToAdd':
+      write(o.path, o.content);
+      git('add', '-N', '--', o.path);
+      return;
+    case 'stagedNew':
+      write(o.path, o.content);
+      git('add', '--', o.path);
+      if (o.partial) writeFileSync(full(o.path), 'changed after add\n');
+      return;
+    case 'nestedRepo':
+      mkdirSync(full(o.path), { recursive: true });
+      sh('git', ['init', '-q'], { cwd: full(o.path) });
+      writeFileSync(join(full(o.path), 'work.txt'), 'nested\n');
+      return;
+  }
+}
+
+function runDriver(cwd, mode, env = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [DRIVER, mode], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    child.on('close', (code, signal) => resolve({ code: code ?? 128, signal, out }));
+  });
+}
+
+/** Status lines of the isolated tree that are not staged content: must be none. */
+function notStaged(status, ita) {
+  const parts = status.split('\0');
+  const bad = [];
+  for (let i = 0; i < parts.length; i++) {
+    const entry = parts[i];
+    if (!entry) continue;
+    const xy = entry.slice(0, 2);
+    if (xy[0] === 'R' || xy[0] === 'C') i++;
+    // git add -N entries stay in the index (not in the commit) while their file is hidden
+    if (ita.includes(entry.slice(3))) continue;
+    // a nested repository stays where it is (cargo never reads it through the workspace)
+    if (xy === '??' && entry.endsWith('/')) continue;
+    if (xy === '??' || xy[1] !== ' ') bad.push(entry);
+  }
+  return bad;
+}
+
+let caseNo = 0;
+let failed = false;
+async function check(ops, out) {
+  const dir = join(work, `case-${++caseNo}`);
+  const outside = join(dir, 'outside');
+  cpSync(template.dir, join(dir, 'repo'), { recursive: true, verbatimSymlinks: true });
+  mkdirSync(outside);
+  writeFileSync(join(outside, 'keep.txt'), 'outside the repository\n');
+  let repo = new Repo(join(dir, 'repo'));
+  for (const o of ops) {
+    try {
+      apply(repo, o);
+    } catch {
+      /* an op that does not fit the state it meets does nothing */
+    }
+  }
+  const before = repoPicture(repo.dir);
+  const outsideBefore = treePicture(dir, false);
+  delete outsideBefore.repo;
+  const statusFile = join(dir, 'status');
+  const label = JSON.stringify({ ops, out });
+  try {
+    if (out.kind === 'pass' || out.kind === 'block') {
+      const r = await runDriver(repo.dir, 'run', { DRIVER_OUTCOME: out.kind, DRIVER_STATUS_FILE: statusFile });
+      assert.is(r.code, out.kind === 'pass' ? 0 : 1, r.out);
+      // git add -N entries: in the index, but neither in HEAD nor staged
+      const list = (...args) => new Set(repo.tryGit(args).stdout.split('\0'));
+      const [head, cached] = [list('ls-tree', '-r', '-z', '--name-only', 'HEAD'), list('diff', '--cached', '--no-renames', '--name-only', '-z')];
+      const ita = [...list('ls-files', '-z')].filter((p) => p && !head.has(p) && !cached.has(p));
+      assert.equal(notStaged(readFileSync(statusFile, 'utf8'), ita), [], 'the checks saw exactly the index');
+    } else if (out.kind === 'second') {
+      const pause = join(dir, 'paused');
+      const first = runDriver(repo.dir, 'run', { LOOM_GUARD_TEST_FAULT: `pause@${out.at}`, LOOM_GUARD_TEST_PAUSE_FILE: pause });
+      let done = false;
+      first.then(() => (done = true));
+      while (!done && !existsSync(pause)) await new Promise((r) => setTimeout(r, 10));
+      if (!done) {
+        const second = await runDriver(repo.dir, 'run', { LOOM_GUARD_LOCK_WAIT_MS: '150' });
+        assert.is(second.code, 2, second.out);
+        assert.match(second.out, /another loom-guard run \(pre-commit, pid \d+/);
+        unlinkSync(pause);
+      }
+      const r = await first;
+      assert.is(r.code, 0, r.out);
+    } else {
+      const r = await runDriver(repo.dir, 'run', { LOOM_GUARD_TEST_FAULT: `${out.kind}@${out.at}` });
+      assert.ok([0, 130, 143, 128].includes(r.code), r.out);
+      if (out.kind === 'SIGKILL') {
+        if (out.reusePid) {
+          // The pid in the lock now belongs to another process (this test): still a stale lock.
+          const lock = join(repo.dir, '.git/loom-guard/lock');
+          if (existsSync(lock)) writeFileSync(lock, JSON.stringify({ ...JSON.parse(readFileSync(lock, 'utf8')), pid: process.pid }));
+        }
+        if (out.moveRepo) {
+          renameSync(repo.dir, join(dir, 'moved'));
+          repo = new Repo(join(dir, 'moved'));
+        }
+      }
+      const rec = await runDriver(repo.dir, 'recover', { LOOM_GUARD_LOCK_WAIT_MS: '2000' });
+      assert.is(rec.code, 0, rec.out);
+    }
+    assert.equal(repoPicture(repo.dir), before);
+    const outsideAfter = treePicture(dir, false);
+    for (const k of Object.keys(outsideAfter)) if (/^(repo|moved)(\/|$)|^(status|paused)$/.test(k)) delete outsideAfter[k];
+    for (const k of Object.keys(outsideBefore)) if (/^(repo)(\/|$)/.test(k)) delete outsideBefore[k];
+    assert.equal(outsideAfter, outsideBefore, 'nothing outside the repository changed');
+    rmSync(dir, { recursive: true, force: true });
+  } catch (error) {
+    failed = true;
+    console.error(`case failed: ${label}\n  kept in ${dir}\n  ${error.message}`);
+    throw error;
+  }
+}
+
+test(`isolation property: ${runs} generated cases (seed ${seed}) leave every byte and mode as it was`, async () => {
+  try {
+    await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 8 }), outcome, check), { numRuns: runs, seed, endOnFailure: true });
+  } catch (error) {
+    console.error(`isolation property failed with seed ${seed} (rerun: LOOM_GUARD_PROPERTY_SEED=${seed} npm run torture)`);
+    throw error;
+  }
+});
+
+test.after(() => {
+  template.remove();
+  if (!failed) rmSync(work, { recursive: true, force: true });
+});
+
+test.run();
