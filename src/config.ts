@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import { GuardError } from './errors.js';
 
 export type ReplayMode = 'loom' | 'once' | 'off';
+/** Clippy and the pre-commit build: one cargo pass with clippy-driver as the wrapper, or two commands. */
+export type LintMode = 'single-pass' | 'separate';
+/** What a push builds and tests: the crates changed since a tree that passed (and their dependents), or all. */
+export type PushScope = 'affected' | 'workspace';
 
 /** The effective configuration: defaults for the Loom layout, overridden by the user's file. */
 export interface Config {
@@ -27,6 +31,10 @@ export interface Config {
   cargoArgs: { fmt: string[]; clippy: string[]; build: string[]; test: string[] };
   /** The Cargo.nix generator, as an argument array; null means cargo2nix, else nix run of cargo2nix. */
   regenerate: string[] | null;
+  /** Clippy and build at pre-commit in one pass (clippy-driver as RUSTC_WORKSPACE_WRAPPER) or separately. */
+  lint: LintMode;
+  /** Whether a push checks only the crates affected since a tree that passed the full check. */
+  pushScope: PushScope;
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -39,6 +47,8 @@ export const DEFAULT_CONFIG: Config = {
   profile: 'dev-fast',
   cargoArgs: { fmt: [], clippy: [], build: [], test: [] },
   regenerate: null,
+  lint: 'single-pass',
+  pushScope: 'affected',
 };
 
 export const CONFIG_FILE = '.loom-guard.json';
@@ -68,6 +78,8 @@ const VALIDATORS: Record<keyof Config, Validator> = {
   profile: (v) => (typeof v === 'string' && /^[A-Za-z0-9_-]+$/.test(v) ? null : 'a cargo profile name'),
   cargoArgs: () => null, // checked key by key below
   regenerate: (v) => (v === null ? null : nonEmptyStringArray(v)),
+  lint: (v) => (v === 'single-pass' || v === 'separate' ? null : '"single-pass" or "separate"'),
+  pushScope: (v) => (v === 'affected' || v === 'workspace' ? null : '"affected" or "workspace"'),
 };
 
 const CARGO_STEPS = ['fmt', 'clippy', 'build', 'test'] as const;

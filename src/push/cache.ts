@@ -88,6 +88,13 @@ export class PushCache {
     return new Set(entry?.steps ?? []);
   }
 
+  /** The first of `trees` that passed every one of `steps` under the current fingerprint, or null. */
+  async firstPassed(trees: readonly string[], steps: readonly string[]): Promise<string | null> {
+    const entries = await this.load();
+    const passed = new Set(entries.filter((e) => e.fingerprint === this.fingerprint && steps.every((s) => e.steps.includes(s))).map((e) => e.tree));
+    return trees.find((t) => passed.has(t)) ?? null;
+  }
+
   /** Records that `tree` passed `steps` (added to what it passed before). */
   async record(tree: string, steps: string[]): Promise<void> {
     if (!steps.length) return;
