@@ -6,17 +6,16 @@ import { affectedCrates } from '../cargo/affected.js';
 import { cargoMetadata, type CrateSelection } from '../cargo/crates.js';
 import { runCargo } from '../cargo/runner.js';
 import { describeSelection, packageArgs, tail } from '../cargo/steps.js';
-import { colourEnabled } from '../report.js';
 import { run } from '../proc.js';
 import { Progress } from '../progress.js';
-import type { CheckResult, Reporter } from '../report.js';
+import { colourEnabled, type CheckResult, type Reporter } from '../report.js';
 import { isSkipped, type SkipRequest } from '../skip.js';
 import type { PushCache } from './cache.js';
 import { lockPushTree, pushTreeLayout, syncPushTree } from './pushTree.js';
 
 /*
- * The full check on one pushed commit: the four workspace-wide cargo steps, on exactly that
- * commit's tree. In place when the working tree is that commit and nothing else; otherwise in
+ * The full check on one pushed commit: the four cargo steps (src/cargo/runner.ts) on exactly that
+ * commit's tree, for the crates affected since a tree that passed, or the workspace. In place when the working tree is that commit and nothing else; otherwise in
  * the private checkout (pushTree.ts) with its own persistent target folder.
  */
 
