@@ -5,7 +5,7 @@
 // alternate. After each hook run, the next plain `cargo build --profile dev-fast -p <crate>` is
 // timed too: the single pass builds through clippy-driver, and the wrapper is part of cargo's
 // fingerprint, so that build is not free the way it is after the separate clippy + build.
-import { writeFileSync, readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alternate, benchEnv, CLI, median, run, timed } from './lib.mjs';
 
@@ -16,6 +16,14 @@ const LIB = `crates/${CRATE}/src/lib.rs`;
 
 export async function benchPreCommit({ rounds = 7, crates = 50, items = 120 } = {}) {
   const { dir } = await loomSizedRepo(crates, { items });
+  try {
+    return measure(dir, rounds, crates);
+  } finally {
+    rmSync(join(dir, '..'), { recursive: true, force: true });
+  }
+}
+
+function measure(dir, rounds, crates) {
   const env = benchEnv({ CARGO_TARGET_DIR: join(dir, 'target') });
   const original = readFileSync(join(dir, LIB), 'utf8');
   let edit = 0;

@@ -34,7 +34,7 @@ function git(cwd, ...args) {
   return r.stdout.trim();
 }
 
-export async function benchPrePush({ rounds = 5, crates = 50, items = 120, log = (line) => process.stderr.write(`${line}\n`) } = {}) {
+export async function benchPrePush({ rounds = 5, crates = 50, items = 40, log = (line) => process.stderr.write(`${line}\n`) } = {}) {
   const { dir } = await loomSizedRepo(crates, { items });
   const hand = `${dir}-hand`;
   try {
