@@ -47,7 +47,7 @@ test('the rule: changed crates and their reverse dependencies; workspace files a
   assert.equal(affected.affectedCrates(['crates/mid/src/lib.rs'], members), { workspace: false, changed: ['mid'], affected: ['mid', 'top'] });
   assert.equal(affected.affectedCrates(['crates/other/x.sql'], members), { workspace: false, changed: ['other'], affected: ['other'] });
   assert.is(affected.affectedCrates(['crates/core/src/lib.rs', 'crates/other/src/lib.rs'], members).workspace, true, 'every crate affected');
-  for (const f of ['Cargo.toml', 'Cargo.lock', 'rust-toolchain.toml', '.cargo/config.toml', 'clippy.toml', 'rustfmt.toml', 'README.md', 'crates/gone/src/lib.rs']) {
+  for (const f of ['Cargo.toml', 'Cargo.lock', 'rust-toolchain.toml', '.cargo/config.toml', 'clippy.toml', 'rustfmt.toml', 'README.md', 'crates/gone/src/lib.rs', 'crates/other/Cargo.toml']) {
     assert.is(affected.affectedCrates(['crates/other/src/lib.rs', f], members).workspace, true, f);
   }
 });

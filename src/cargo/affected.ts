@@ -4,7 +4,8 @@ import { WORKSPACE_FILES, type WorkspaceCrate } from './crates.js';
  * Which crates a change since a tree that passed the full check can break: the crates whose files
  * changed, and every member that depends on one of them, directly or not (normal, dev or build
  * dependency). A file that decides how every crate builds (root Cargo.toml, Cargo.lock, toolchain,
- * cargo and lint configs) or a file outside every crate (a build could read it) means everything.
+ * cargo and lint configs), any member's Cargo.toml (features unify across the workspace) or a file
+ * outside every crate (a build could read it) means everything.
  */
 
 export type AffectedScope =
@@ -24,6 +25,9 @@ export function affectedCrates(paths: string[], members: WorkspaceCrate[]): Affe
   const changed = new Set<string>();
   for (const path of paths) {
     if (WORKSPACE_FILES.has(path)) return { workspace: true, because: `${path} changed` };
+    // A member's manifest can change the features cargo unifies for a dependency that unaffected
+    // crates share; `cargo test --workspace` would build them with those features.
+    if (path.endsWith('/Cargo.toml')) return { workspace: true, because: `${path} changed` };
     const owner = byDepth.find((m) => under(path, m.dir));
     if (!owner) return { workspace: true, because: `${path} is outside every crate` };
     changed.add(owner.name);
