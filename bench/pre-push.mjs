@@ -1,15 +1,18 @@
-// Benchmark of the pre-push full check on a generated 30-crate Loom-shaped workspace:
-// cold (no private checkout, no target folder, no cache), warm (one crate changed since the last
-// run) and a cache hit (the same tree again). Each figure is the median of `runs` timed runs of
-// `loom-guard pre-push` fed the ref line git would give, for a branch that is not checked out, so
-// the private checkout is used every time. The floor it is compared with: the four cargo commands
-// run by hand, cold, in a fresh export of the same commit.
+// The pre-push full check after a one-crate change in the Loom-sized workspace (50 crates, layered:
+// loom-crate-05 has 8 reverse dependencies), warm: `loom-guard pre-push` with pushScope "affected"
+// and "workspace", against the four workspace-wide cargo commands run by hand in a clone with its
+// own target folder. Every contender first makes a fresh edit of the same crate; rounds alternate.
+// The hook checks a branch that is not checked out, so the private checkout is used every time.
+// Then a cache hit: the same tree pushed again.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchEnv, CLI, median, ROOT, tempDir } from './lib.mjs';
+import { alternate, benchEnv, CLI, median } from './lib.mjs';
+import { loomSizedRepo } from './workspace.mjs';
 
+const CRATE = 'loom-crate-05';
+const LIB = `crates/${CRATE}/src/lib.rs`;
 const CARGO_STEPS = [
   ['fmt', '--all', '--', '--check'],
   ['clippy', '--workspace', '--', '-D', 'warnings'],
@@ -17,10 +20,9 @@ const CARGO_STEPS = [
   ['test', '--workspace'],
 ];
 
-function sh(cmd, args, cwd, input, extraEnv = {}) {
+function sh(cmd, args, cwd, input) {
   const env = benchEnv();
   for (const key of ['CARGO_TARGET_DIR', 'GIT_DIR', 'GIT_INDEX_FILE', 'GIT_WORK_TREE']) delete env[key];
-  Object.assign(env, extraEnv);
   const r = spawnSync(cmd, args, { cwd, env, input, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.error) throw r.error;
   return { code: r.status ?? 128, out: (r.stdout ?? '') + (r.stderr ?? ''), stdout: r.stdout ?? '' };
@@ -32,107 +34,116 @@ function git(cwd, ...args) {
   return r.stdout.trim();
 }
 
-function bareCargoCold(repo, rev) {
-  const dir = tempDir('loom-guard-bench-bare-');
+export async function benchPrePush({ rounds = 5, crates = 50, items = 40, log = (line) => process.stderr.write(`${line}\n`) } = {}) {
+  const { dir } = await loomSizedRepo(crates, { items });
+  const hand = `${dir}-hand`;
   try {
-    const tar = spawnSync('git', ['archive', rev], { cwd: repo, maxBuffer: 256 << 20 });
-    spawnSync('tar', ['-x', '-C', dir], { input: tar.stdout });
-    const started = performance.now();
-    for (const args of CARGO_STEPS) {
-      const r = sh('cargo', args, dir, undefined, { CARGO_TARGET_DIR: join(dir, 'target') });
-      if (r.code !== 0) throw new Error(`cargo ${args.join(' ')} failed: ${r.out}`);
-    }
-    return performance.now() - started;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-export async function benchPrePush({ crates = 30, runs = 3, log = (line) => process.stderr.write(`${line}\n`) } = {}) {
-  const scaffold = await import(join(ROOT, 'dist/scaffold.js'));
-  const dir = tempDir('loom-guard-bench-push-');
-  try {
-    const spec = scaffold.loomWorkspace(crates, await scaffold.readMigrations(join(ROOT, 'migrations')));
-    for (const [path, content] of scaffold.workspaceFiles(spec)) {
-      mkdirSync(dirname(join(dir, path)), { recursive: true });
-      writeFileSync(join(dir, path), content);
-    }
-    git(dir, 'init', '-q', '-b', 'main');
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-q', '--no-verify', '-m', 'workspace');
     git(dir, 'branch', 'pushed');
+    git(dir, 'clone', '-q', dir, hand);
     const zero = '0'.repeat(40);
-    const commonDir = git(dir, 'rev-parse', '--path-format=absolute', '--git-common-dir');
-
-    const timed = (label) => {
-      const sha = git(dir, 'rev-parse', 'pushed');
-      const started = performance.now();
-      const r = sh(process.execPath, [CLI, 'pre-push', 'origin', 'bench'], dir, `refs/heads/pushed ${sha} refs/heads/pushed ${zero}\n`);
-      const ms = performance.now() - started;
-      if (r.code !== 0) throw new Error(`${label}: pre-push failed:\n${r.out}`);
-      log(`  ${label}: ${(ms / 1000).toFixed(2)}s${/\(cached\)/.test(r.out) ? ' (cached)' : ''}`);
-      return { ms, out: r.out };
-    };
-
-    // A commit on the branch that is not checked out, touching one leaf crate (its tree is new).
+    const original = readFileSync(join(dir, LIB), 'utf8');
     let edits = 0;
-    const changeOneCrate = () => {
+    const edit = (where) => {
       edits += 1;
+      writeFileSync(join(where, LIB), `${original}\npub fn bench_${edits}() -> u64 {\n    ${edits}\n}\n`);
+    };
+    // A commit on the branch that is not checked out, touching one crate (its tree is new).
+    const commitEdit = () => {
       git(dir, 'checkout', '-q', 'pushed');
-      const lib = join(dir, 'crates/loom-crate-05/src/lib.rs');
-      writeFileSync(lib, `${readFileSync(lib, 'utf8')}\npub fn bench_${edits}() -> u64 {\n    ${edits}\n}\n`);
+      edit(dir);
       git(dir, 'commit', '-q', '--no-verify', '-am', `bench edit ${edits}`);
       git(dir, 'checkout', '-q', 'main');
     };
-
-    const cold = [];
-    const warm = [];
+    // An update of the branch from the commit pushed last: the per-commit rules see the new commit only.
+    let last = zero;
+    const prePush = (label, expect) => {
+      const sha = git(dir, 'rev-parse', 'pushed');
+      const started = performance.now();
+      const r = sh(process.execPath, [CLI, 'pre-push', 'origin', 'bench'], dir, `refs/heads/pushed ${sha} refs/heads/pushed ${last}\n`);
+      last = sha;
+      const ms = performance.now() - started;
+      if (r.code !== 0) throw new Error(`${label}: pre-push failed:\n${r.out}`);
+      if (expect && !expect.test(r.out)) throw new Error(`${label}: expected ${expect}:\n${r.out}`);
+      log(`  ${label}: ${(ms / 1000).toFixed(2)}s`);
+      return { ms, out: r.out };
+    };
+    // pushScope "workspace" is what a push with no passed tree in the cache does: the workspace
+    // contender runs with the cache set aside (and put back), so both share one warm target and
+    // the affected contender keeps its passed trees. (A config change would change the cache's
+    // fingerprint, which drops the other contender's records.)
+    const cacheFile = join(dir, '.git/loom-guard/push-cache.json');
+    let first = true;
+    const contenders = {
+      'pre-push, pushScope affected': () => {
+        commitEdit();
+        // The very first run has no tree that passed: it checks the workspace.
+        const expect = first ? null : /9 crates \(.*\) affected since/;
+        first = false;
+        return prePush('affected', expect).ms;
+      },
+      'pre-push, pushScope workspace': () => {
+        commitEdit();
+        const saved = existsSync(cacheFile) ? readFileSync(cacheFile) : null;
+        rmSync(cacheFile, { force: true });
+        try {
+          return prePush('workspace', /✔\s+test\s+workspace/).ms;
+        } finally {
+          if (saved) writeFileSync(cacheFile, saved);
+        }
+      },
+      'four workspace-wide commands by hand': () => {
+        edit(hand);
+        const started = performance.now();
+        for (const args of CARGO_STEPS) {
+          const r = sh('cargo', args, hand);
+          if (r.code !== 0) throw new Error(`cargo ${args.join(' ')} failed: ${r.out}`);
+        }
+        const ms = performance.now() - started;
+        log(`  by hand: ${(ms / 1000).toFixed(2)}s`);
+        return ms;
+      },
+    };
+    alternate(contenders, 1); // warm-up: cold builds, not counted
+    const samples = alternate(contenders, rounds);
+    const medians = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+    // The last contender may have been the workspace one, whose record was set aside: push once
+    // with the cache in place (not counted), then the same tree again.
+    prePush('record');
     const cached = [];
-    const bare = [];
-    for (let i = 0; i < runs; i++) {
-      rmSync(join(commonDir, 'loom-guard'), { recursive: true, force: true });
-      changeOneCrate();
-      cold.push(timed(`cold ${i + 1}`).ms);
-    }
-    for (let i = 0; i < runs; i++) {
-      changeOneCrate();
-      warm.push(timed(`warm ${i + 1}`).ms);
-    }
-    for (let i = 0; i < runs; i++) {
-      const r = timed(`cache hit ${i + 1}`);
-      if (!/\(cached\)/.test(r.out)) throw new Error(`cache hit ${i + 1} was not cached:\n${r.out}`);
-      cached.push(r.ms);
-    }
-    for (let i = 0; i < runs; i++) {
-      bare.push(bareCargoCold(dir, 'pushed'));
-      log(`  bare cargo, cold ${i + 1}: ${(bare[i] / 1000).toFixed(2)}s`);
-    }
+    for (let i = 0; i < 3; i++) cached.push(prePush(`cache hit ${i + 1}`, /\(cached\)/).ms);
+    const handMs = medians['four workspace-wide commands by hand'];
     return {
       name: 'pre-push full check',
       crates,
-      runs,
-      coldMs: Math.round(median(cold)),
-      warmMs: Math.round(median(warm)),
-      cacheHitMs: Math.round(median(cached)),
-      bareCargoColdMs: Math.round(median(bare)),
-      samples: { cold: cold.map(Math.round), warm: warm.map(Math.round), cacheHit: cached.map(Math.round), bareCargoCold: bare.map(Math.round) },
+      rounds,
+      samples,
+      medians,
+      cacheHitMs: median(cached),
+      affectedVsHand: medians['pre-push, pushScope affected'] / handMs,
+      workspaceVsHand: medians['pre-push, pushScope workspace'] / handMs,
     };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(join(dir, '..'), { recursive: true, force: true });
+    rmSync(hand, { recursive: true, force: true });
   }
 }
 
 /** Rows for bench/run.mjs: measurement, value, compared with, target. */
 export function rows(r) {
   const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+  const hand = r.medians['four workspace-wide commands by hand'];
+  const affected = r.medians['pre-push, pushScope affected'];
+  const workspace = r.medians['pre-push, pushScope workspace'];
   return [
-    [`pre-push full check, cold (${r.crates} crates)`, s(r.coldMs), `the four cargo commands by hand, cold: ${s(r.bareCargoColdMs)}`, ''],
-    ['pre-push full check, warm (one crate changed)', s(r.warmMs), `cold ${s(r.coldMs)}`, 'incremental, not a cold build'],
-    ['pre-push full check, cache hit (same tree)', s(r.cacheHitMs), `warm ${s(r.warmMs)}`, 'no cargo run'],
+    [`pre-push after a one-crate change (9 of ${r.crates} crates affected), warm, \`pushScope\`: affected`, s(affected), `workspace: ${s(workspace)}`, ''],
+    ['pre-push (affected) / the four workspace-wide cargo commands by hand', `${r.affectedVsHand.toFixed(2)}×`, s(hand), '≤ 0.5×'],
+    ['pre-push (workspace) / the four workspace-wide cargo commands by hand', `${r.workspaceVsHand.toFixed(2)}×`, s(hand), ''],
+    ['pre-push, cache hit (same tree)', s(r.cacheHitMs), `affected ${s(affected)}`, 'no cargo run'],
   ];
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const result = await benchPrePush({ runs: Number(process.env.BENCH_RUNS ?? 3) });
+  const result = await benchPrePush({ rounds: Number(process.env.BENCH_RUNS ?? 5) });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  for (const row of rows(result)) process.stdout.write(`${row.join(' | ')}\n`);
 }

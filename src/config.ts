@@ -7,6 +7,10 @@ import { parseReplayFunctions } from './migrations/replayFunctions.js';
 export type ReplayMode = 'loom' | 'once' | 'off';
 /** How migration files are named and numbered (src/migrations/names.ts). */
 export type NamingScheme = 'loom' | 'sqlx' | 'refinery';
+/** Clippy and the pre-commit build: one cargo pass with clippy-driver as the wrapper, or two commands. */
+export type LintMode = 'single-pass' | 'separate';
+/** What a push builds and tests: the crates changed since a tree that passed (and their dependents), or all. */
+export type PushScope = 'affected' | 'workspace';
 
 /** The effective configuration: defaults for the Loom layout, overridden by the user's file. */
 export interface Config {
@@ -41,6 +45,10 @@ export interface Config {
   fmt: 'check' | 'fix';
   /** Also run the repository's lint-staged tasks on each pushed tip (pre-push). */
   lintStagedOnPush: boolean;
+  /** Clippy and build at pre-commit in one pass (clippy-driver as RUSTC_WORKSPACE_WRAPPER) or separately. */
+  lint: LintMode;
+  /** Whether a push checks only the crates affected since a tree that passed the full check. */
+  pushScope: PushScope;
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -58,6 +66,8 @@ export const DEFAULT_CONFIG: Config = {
   regenerate: null,
   fmt: 'check',
   lintStagedOnPush: false,
+  lint: 'single-pass',
+  pushScope: 'affected',
 };
 
 export const CONFIG_FILE = '.loom-guard.json';
@@ -92,6 +102,8 @@ const VALIDATORS: Record<keyof Config, Validator> = {
   regenerate: (v) => (v === null ? null : nonEmptyStringArray(v)),
   fmt: (v) => (v === 'check' || v === 'fix' ? null : '"check" or "fix"'),
   lintStagedOnPush: (v) => (typeof v === 'boolean' ? null : 'true or false'),
+  lint: (v) => (v === 'single-pass' || v === 'separate' ? null : '"single-pass" or "separate"'),
+  pushScope: (v) => (v === 'affected' || v === 'workspace' ? null : '"affected" or "workspace"'),
 };
 
 const CARGO_STEPS = ['fmt', 'clippy', 'build', 'test'] as const;

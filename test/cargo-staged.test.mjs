@@ -14,7 +14,11 @@ const realCargo = sh('sh', ['-c', 'command -v cargo']).stdout.trim();
 // A cargo on PATH that logs each call, then runs the real one: proves which commands ran.
 const shimDir = tempDir('loom-guard-cargo-shim-');
 const cargoLog = join(shimDir, 'calls.log');
-writeFileSync(join(shimDir, 'cargo'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${cargoLog}'\nexec '${realCargo}' "$@"\n`);
+// A single pass (clippy-driver as the workspace wrapper) is logged with a `[clippy-driver]` prefix.
+writeFileSync(
+  join(shimDir, 'cargo'),
+  `#!/bin/sh\ncase "$RUSTC_WORKSPACE_WRAPPER" in *clippy-driver) w='[clippy-driver] ';; *) w='';; esac\nprintf '%s%s\\n' "$w" "$*" >> '${cargoLog}'\nexec '${realCargo}' "$@"\n`,
+);
 chmodSync(join(shimDir, 'cargo'), 0o755);
 const LOGGED = { ...ENV, PATH: `${shimDir}:${process.env.PATH}` };
 const calls = () => (existsSync(cargoLog) ? readFileSync(cargoLog, 'utf8').trim().split('\n').filter(Boolean) : []);
@@ -62,6 +66,15 @@ test('cargo argument arrays, with extra arguments from the config split at --', 
   assert.equal(steps.stepArgs('fmt', two, 'dev-fast', cfg), ['fmt', '--check', '-p', 'loom-cli', '-p', 'loom-core']);
   assert.equal(steps.stepArgs('clippy', two, 'dev-fast', cfg), ['clippy', '--profile', 'dev-fast', '-p', 'loom-cli', '-p', 'loom-core', '--all-targets', '--', '-D', 'warnings', '-W', 'clippy::pedantic']);
   assert.equal(steps.stepArgs('build', { workspace: true, crates: ['x'], because: 'Cargo.lock' }, 'dev', cfg), ['build', '--profile', 'dev', '--workspace', '--locked']);
+  assert.equal(steps.stepArgs('test', two, null, cfg), ['test', '-p', 'loom-cli', '-p', 'loom-core']);
+  // The single pass: cargo-clippy's environment for clippy-driver, the build's command line.
+  const pass = steps.singlePassArgs(two, 'dev-fast', config.parseConfig({ cargoArgs: { clippy: ['--', '-W', 'clippy::pedantic'] } }, 'test'), '/tc/bin/clippy-driver');
+  assert.equal(pass.args, ['build', '--profile', 'dev-fast', '-p', 'loom-cli', '-p', 'loom-core']);
+  assert.equal(pass.env, { RUSTC_WORKSPACE_WRAPPER: '/tc/bin/clippy-driver', CLIPPY_ARGS: '-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__-W__CLIPPY_HACKERY__clippy::pedantic__CLIPPY_HACKERY__' });
+  // clippy's --all-targets would check more than the build builds: then the two run separately.
+  assert.is(steps.singlePassArgs(two, 'dev-fast', cfg, 'clippy-driver'), null);
+  assert.is(steps.singlePassFailure('error: linking with `cc` failed: exit status: 1\nerror: could not compile `x` (bin "x")'), 'build');
+  assert.is(steps.singlePassFailure('error: unneeded `return` statement\nerror: could not compile `x` (lib)'), 'clippy');
   assert.is(steps.fixFor('fmt', two, 'dev-fast'), 'cargo fmt -p loom-cli -p loom-core, then git add the formatted files');
   assert.is(steps.describeSelection(two), '2 crates (loom-cli, loom-core)');
 });
@@ -108,12 +121,10 @@ test('a change in one crate runs fmt, clippy and build on that crate only', () =
   assert.is(r.code, 0, r.out);
   for (const id of ['fmt', 'clippy', 'build']) assert.match(r.out, new RegExp(`✔ +${id} +1 crate \\(loom-crate-02\\)`));
   for (const other of ['loom-crate-01', 'loom-server', 'loom-common-core']) assert.not.ok(r.out.includes(other), `output names only loom-crate-02, not ${other}`);
-  const steps = calls().filter((c) => /^(fmt|clippy|build)\b/.test(c));
-  assert.equal(steps.sort(), [
-    'build --profile dev-fast -p loom-crate-02',
-    'clippy --profile dev-fast -p loom-crate-02 -- -D warnings',
-    'fmt --check -p loom-crate-02 -- --color=never',
-  ]);
+  // The default lint mode: clippy and the build in one cargo pass, clippy-driver as the wrapper.
+  const steps = calls().filter((c) => /^(\[clippy-driver\] )?(fmt|clippy|build)\b/.test(c));
+  assert.equal(steps.sort(), ['[clippy-driver] build --profile dev-fast -p loom-crate-02', 'fmt --check -p loom-crate-02 -- --color=never']);
+  assert.match(r.out, /✔ +build +1 crate \(loom-crate-02\), in the same pass/);
   // The member list is cached on the manifests: the next commit asks cargo metadata nothing.
   repo.write(LIB2, repo.read(LIB2) + good('tripled'));
   repo.git('add', '-A');
@@ -275,7 +286,13 @@ test('no [profile.dev-fast]: the dev profile, with one warning line', () => {
   const r = repo.lg(['check', '--staged'], { env: LOGGED });
   assert.is(r.code, 0, r.out);
   assert.is(r.out.split('\n').filter((l) => l.includes('[profile.hook-fast]')).length, 1);
+  assert.ok(calls().includes('[clippy-driver] build --profile dev -p loom-crate-02'), calls().join('\n'));
+  // "lint": "separate": the two commands of old.
+  repo.write('.loom-guard.json', '{ "profile": "hook-fast", "lint": "separate" }\n');
+  clearCalls();
+  assert.is(repo.lg(['check', '--staged'], { env: LOGGED }).code, 0);
   assert.ok(calls().includes('clippy --profile dev -p loom-crate-02 -- -D warnings'), calls().join('\n'));
+  assert.ok(calls().includes('build --profile dev -p loom-crate-02'), calls().join('\n'));
 });
 
 test('the initial commit checks the whole workspace', async () => {

@@ -106,7 +106,7 @@ test('a commit that needs a gitignored local-only file is not checked in place, 
     assert.is(repo.git('status', '--porcelain'), '');
     const r = push(['origin', 'main']);
     assert.is(r.code, 1, r.out);
-    assert.match(r.out, /✖\s+build/);
+    assert.match(r.out, /✖\s+clippy/); // a compile error stops the runner at clippy, before build
     assert.match(r.out, /not in place: the ignored crates\/loom-common-core\/src\/local_only\.rs is in no fresh clone/);
   } finally {
     repo.git('reset', '-q', '--hard', 'HEAD~1');
@@ -176,7 +176,7 @@ test('a damaged private index does not leave a file the pushed commit deleted', 
   for (const index of privateIndexes()) if (existsSync(index)) writeFileSync(index, 'garbage');
   const r = push(['origin', 'nohelper']);
   assert.is(r.code, 1, r.out);
-  assert.match(r.out, /✖\s+build/);
+  assert.match(r.out, /✖\s+clippy/); // a compile error stops the runner at clippy, before build
   assert.match(r.out, /checked out afresh/);
   assert.not.ok(existsSync(join(layout.tree, CORE, 'src/helper.rs')));
 });
@@ -190,7 +190,7 @@ test('an extra file dropped into the private checkout is removed before the chec
   }
   const r = prePush('nohelper');
   assert.is(r.code, 1, r.out);
-  assert.match(r.out, /✖\s+build/);
+  assert.match(r.out, /✖\s+clippy/); // a compile error stops the runner at clippy, before build
   assert.not.ok(existsSync(join(layout.tree, CORE, 'src/helper.rs')));
   assert.match(r.out, /removed 1 private checkout of repositories that no longer exist/);
   assert.not.ok(existsSync(join(cacheRoot, 'gone-0123')));
@@ -269,7 +269,7 @@ test('a path dependency outside the repository (../sibling) resolves from the pr
   writeFileSync(join(sibling, 'src/lib.rs'), 'pub fn sib() -> u64 {\n    nope\n}\n');
   const broken = prePush('ext', env);
   assert.is(broken.code, 1, broken.out);
-  assert.match(broken.out, /✖\s+build/);
+  assert.match(broken.out, /✖\s+clippy/); // a compile error stops the runner at clippy, before build
 });
 
 test.after(() => {

@@ -10,6 +10,8 @@ import { guardDir, writeDurable } from '../isolate/backup.js';
 export interface WorkspaceCrate {
   name: string;
   dir: string;
+  /** The workspace members it depends on (normal, dev and build dependencies), by package name. */
+  deps?: string[];
 }
 
 /** Which crates a change touches: the whole workspace, some crates, or none. */
@@ -112,13 +114,19 @@ export async function writeCachedMembers(gitDir: string, key: string, members: W
 /** Parses `cargo metadata --no-deps --format-version 1` into members relative to `root`. */
 export function parseMetadata(json: string, root: string): WorkspaceCrate[] {
   const data = JSON.parse(json) as {
-    packages: Array<{ id: string; name: string; manifest_path: string }>;
+    packages: Array<{ id: string; name: string; manifest_path: string; dependencies?: Array<{ name: string; path?: string }> }>;
     workspace_members: string[];
   };
   const members = new Set(data.workspace_members);
-  return data.packages
-    .filter((p) => members.has(p.id))
-    .map((p) => ({ name: p.name, dir: relative(root, dirname(p.manifest_path)).split(sep).join('/') }))
+  const packages = data.packages.filter((p) => members.has(p.id));
+  const names = new Set(packages.map((p) => p.name));
+  return packages
+    .map((p) => ({
+      name: p.name,
+      dir: relative(root, dirname(p.manifest_path)).split(sep).join('/'),
+      // A path dependency on a member (a registry crate of the same name has no path).
+      deps: [...new Set((p.dependencies ?? []).filter((d) => d.path !== undefined && names.has(d.name)).map((d) => d.name))].sort(),
+    }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 

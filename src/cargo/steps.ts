@@ -1,41 +1,107 @@
-import type { CheckId } from '../checkIds.js';
 import type { Config } from '../config.js';
-import { run, type RunResult } from '../proc.js';
-import type { CheckResult } from '../report.js';
+import type { RunResult } from '../proc.js';
 import type { CrateSelection } from './crates.js';
-import { Progress } from '../progress.js';
 
-export type CargoStep = 'fmt' | 'clippy' | 'build';
+/*
+ * The cargo command lines of every step, for both hooks: pure functions of the scope (some crates
+ * or the whole workspace), the profile and the config. src/cargo/runner.ts runs them.
+ */
 
-/** -p for each crate, or --workspace (`--all` for cargo fmt) when a workspace file changed. */
+export type CargoStep = 'fmt' | 'clippy' | 'build' | 'test';
+export const CARGO_STEPS: readonly CargoStep[] = ['fmt', 'clippy', 'build', 'test'];
+
+/** -p for each crate, or --workspace (`--all` for cargo fmt) when the scope is the workspace. */
 export function packageArgs(selection: CrateSelection, step: CargoStep): string[] {
   if (selection.workspace) return [step === 'fmt' ? '--all' : '--workspace'];
   return selection.crates.flatMap((c) => ['-p', c]);
 }
 
 /** Splits configured extra arguments at `--`: cargo's own before, the tool's after. */
-function splitExtra(extra: string[]): { cargo: string[]; tool: string[] } {
+export function splitExtra(extra: string[]): { cargo: string[]; tool: string[] } {
   const at = extra.indexOf('--');
   return at < 0 ? { cargo: extra, tool: [] } : { cargo: extra.slice(0, at), tool: extra.slice(at + 1) };
 }
 
-export function stepArgs(step: CargoStep, selection: CrateSelection, profile: string, config: Config, colour?: boolean): string[] {
+/** `--profile <name>`, or nothing for cargo's own default (the pre-push check builds like a person would). */
+const profileArgs = (profile: string | null) => (profile ? ['--profile', profile] : []);
+
+/** How the fmt step treats unformatted files; `check` blocks. (`fix` formats and stages: #13.) */
+export type FmtMode = 'check';
+
+export function fmtArgs(selection: CrateSelection, config: Config, colour?: boolean, mode: FmtMode = 'check'): string[] {
+  const extra = splitExtra(config.cargoArgs.fmt);
+  // rustfmt colours its diff on its own judgement; follow ours (NO_COLOR, not a terminal).
+  const tool = colour === undefined ? extra.tool : [`--color=${colour ? 'always' : 'never'}`, ...extra.tool];
+  const modeArgs = mode === 'check' ? ['--check'] : [];
+  return ['fmt', ...modeArgs, ...packageArgs(selection, 'fmt'), ...extra.cargo, ...(tool.length ? ['--', ...tool] : [])];
+}
+
+export function stepArgs(step: CargoStep, selection: CrateSelection, profile: string | null, config: Config, colour?: boolean): string[] {
   const extra = splitExtra(config.cargoArgs[step]);
   const pkgs = packageArgs(selection, step);
+  const tool = extra.tool.length ? ['--', ...extra.tool] : [];
   switch (step) {
-    case 'fmt': {
-      // rustfmt colours its diff on its own judgement; follow ours (NO_COLOR, not a terminal).
-      const tool = colour === undefined ? extra.tool : [`--color=${colour ? 'always' : 'never'}`, ...extra.tool];
-      return ['fmt', '--check', ...pkgs, ...extra.cargo, ...(tool.length ? ['--', ...tool] : [])];
-    }
+    case 'fmt':
+      return fmtArgs(selection, config, colour);
     case 'clippy':
-      return ['clippy', '--profile', profile, ...pkgs, ...extra.cargo, '--', '-D', 'warnings', ...extra.tool];
+      return ['clippy', ...profileArgs(profile), ...pkgs, ...extra.cargo, '--', '-D', 'warnings', ...extra.tool];
     case 'build':
-      return ['build', '--profile', profile, ...pkgs, ...extra.cargo, ...(extra.tool.length ? ['--', ...extra.tool] : [])];
+      return ['build', ...profileArgs(profile), ...pkgs, ...extra.cargo, ...tool];
+    case 'test':
+      // The tests build with the test profile; `profile` is for clippy and build only.
+      return ['test', ...pkgs, ...extra.cargo, ...tool];
   }
 }
 
-/** The one command that fixes (or re-checks) a failed step. */
+/** Separator cargo-clippy puts after each argument in CLIPPY_ARGS, which clippy-driver splits on. */
+const CLIPPY_ARG_END = '__CLIPPY_HACKERY__';
+
+export interface SinglePass {
+  args: string[];
+  /** What `cargo clippy` sets for clippy-driver: the wrapper, and the clippy arguments in one variable. */
+  env: Record<string, string>;
+}
+
+/**
+ * Clippy and build as one `cargo build`: cargo-clippy is `cargo check` with RUSTC_WORKSPACE_WRAPPER
+ * set to clippy-driver and the arguments after `--` in CLIPPY_ARGS; clippy-driver also compiles for
+ * real, so `cargo build` with the same environment gives clippy's findings and the build in one
+ * pass. Null when the two steps would not build the same targets (cargo-side clippy arguments that
+ * the build does not have, e.g. `--all-targets`): then they run separately.
+ */
+export function singlePassArgs(selection: CrateSelection, profile: string | null, config: Config, driver: string): SinglePass | null {
+  const clippy = splitExtra(config.cargoArgs.clippy);
+  const build = splitExtra(config.cargoArgs.build);
+  if (clippy.cargo.length && clippy.cargo.join('\0') !== build.cargo.join('\0')) return null;
+  const clippyArgs = ['-D', 'warnings', ...clippy.tool];
+  return {
+    args: stepArgs('build', selection, profile, config),
+    env: {
+      RUSTC_WORKSPACE_WRAPPER: driver,
+      CLIPPY_ARGS: clippyArgs.map((a) => a + CLIPPY_ARG_END).join(''),
+    },
+  };
+}
+
+/**
+ * Which step a failed single pass failed in: a linker error with no compiler diagnostic is the
+ * build's; anything rustc or clippy reports (what `cargo clippy` would have stopped at) is clippy's.
+ */
+export function singlePassFailure(output: string): 'clippy' | 'build' {
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
+  const diagnostics = plain.split('\n').filter((l) => /^error(\[\w+\])?: /.test(l) && !/^error: could not compile\b/.test(l));
+  const linking = diagnostics.filter((l) => /^error: linking with\b/.test(l));
+  return diagnostics.length > 0 && linking.length === diagnostics.length ? 'build' : 'clippy';
+}
+
+/** The rustup component a failed step lacks, when cargo says the subcommand is missing. */
+export function missingComponent(step: CargoStep, output: string): string | null {
+  if (step === 'fmt' && /no such (command|subcommand): .?fmt|'cargo-fmt' is not installed|rustfmt.* is not installed/.test(output)) return 'rustfmt';
+  if (step === 'clippy' && /no such (command|subcommand): .?clippy|'(cargo-clippy|clippy-driver)' is not installed/.test(output)) return 'clippy';
+  return null;
+}
+
+/** The one command that fixes (or re-checks) a failed step before a commit. */
 export function fixFor(step: CargoStep, selection: CrateSelection, profile: string): string {
   const pkgs = packageArgs(selection, step).join(' ');
   switch (step) {
@@ -45,16 +111,18 @@ export function fixFor(step: CargoStep, selection: CrateSelection, profile: stri
       return `fix what clippy reports above (cargo clippy --fix --allow-dirty ${pkgs} fixes many lints), then check: cargo clippy --profile ${profile} ${pkgs} -- -D warnings`;
     case 'build':
       return `fix the errors above, then check: cargo build --profile ${profile} ${pkgs}`;
+    case 'test':
+      return `fix the failing tests above, then check: cargo test ${pkgs}`;
   }
 }
 
 /** `2 crates (loom-cli, loom-core)`; long lists are cut, the whole workspace says so. */
-export function describeSelection(selection: CrateSelection): string {
+export function describeSelection(selection: CrateSelection, show = 6): string {
   const n = selection.crates.length;
   const count = `${n} crate${n === 1 ? '' : 's'}`;
   if (selection.workspace) return `${count} (workspace: ${selection.because} changed)`;
-  const shown = selection.crates.slice(0, 6).join(', ');
-  return `${count} (${shown}${n > 6 ? `, +${n - 6} more` : ''})`;
+  const shown = selection.crates.slice(0, show).join(', ');
+  return `${count} (${shown}${n > show ? `, +${n - show} more` : ''})`;
 }
 
 /**
@@ -74,7 +142,7 @@ export async function hasProfile(rootManifest: string | null, name: string): Pro
 }
 
 /** cargo's progress lines say nothing about the failure: leave them out of the report. */
-export function cargoOutput(result: RunResult): string {
+export function cargoOutput(result: Pick<RunResult, 'all'>): string {
   return result.all
     .split('\n')
     // Tested without colour codes: with CARGO_TERM_COLOR=always the words come after an escape.
@@ -83,61 +151,9 @@ export function cargoOutput(result: RunResult): string {
     .trim();
 }
 
-export interface StepRun {
-  step: CargoStep;
-  result: CheckResult;
-}
-
-/**
- * Runs the active steps: fmt beside clippy (rustfmt does not touch the build lock), build after
- * clippy (both would fight over the target folder, and a crate clippy rejects will not build
- * either: then build is not run, and says so). Results come back in id order.
- */
-export async function runCargoSteps(opts: {
-  root: string;
-  ids: CheckId[];
-  selection: CrateSelection;
-  profile: string;
-  config: Config;
-  colour: boolean;
-  progress?: Progress;
-}): Promise<CheckResult[]> {
-  const { root, ids, selection, profile, config, colour } = opts;
-  const env = { ...process.env, CARGO_TERM_COLOR: colour ? 'always' : 'never' };
-  const summary = describeSelection(selection);
-  const progress = opts.progress ?? new Progress(process.stderr, summary);
-
-  const runStep = async (step: CargoStep): Promise<CheckResult> => {
-    progress.start(step);
-    try {
-      const result = await run('cargo', stepArgs(step, selection, profile, config, colour), { cwd: root, env });
-      if (result.exitCode === 0) return { id: step, status: 'pass', summary, durationMs: result.durationMs };
-      const output = cargoOutput(result);
-      const missing = /no such (command|subcommand): .?(fmt|clippy)/.test(output);
-      return {
-        id: step,
-        status: 'fail',
-        summary,
-        details: output || `cargo ${step} exited with ${result.exitCode}`,
-        fix: missing ? `rustup component add ${step === 'fmt' ? 'rustfmt' : 'clippy'}` : fixFor(step, selection, profile),
-        durationMs: result.durationMs,
-      };
-    } finally {
-      progress.stop(step);
-    }
-  };
-
-  const fmt = ids.includes('fmt') ? runStep('fmt') : null;
-  const results = new Map<CargoStep, CheckResult>();
-  if (ids.includes('clippy')) results.set('clippy', await runStep('clippy'));
-  if (ids.includes('build')) {
-    if (results.get('clippy')?.status === 'fail') {
-      results.set('build', { id: 'build', status: 'skip', summary: 'not run: clippy failed on the same crates' });
-    } else {
-      results.set('build', await runStep('build'));
-    }
-  }
-  if (fmt) results.set('fmt', await fmt);
-  progress.clear();
-  return (['fmt', 'clippy', 'build'] as const).filter((s) => results.has(s)).map((s) => results.get(s) as CheckResult);
+/** The end of a tool's output: where cargo puts the error and the test summary. */
+export function tail(text: string, lines = 80): string {
+  const all = text.trimEnd().split('\n');
+  if (all.length <= lines) return all.join('\n');
+  return [`… (${all.length - lines} earlier lines not shown)`, ...all.slice(-lines)].join('\n');
 }

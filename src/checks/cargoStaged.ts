@@ -3,7 +3,8 @@ import { GuardError } from '../errors.js';
 import { commandExists } from '../proc.js';
 import { colourEnabled, type CheckResult } from '../report.js';
 import { indexManifests, MetadataError, mayConcernCargo, selectCrates, workspaceMembers } from '../cargo/crates.js';
-import { describeSelection, hasProfile, runCargoSteps } from '../cargo/steps.js';
+import { describeSelection, fixFor, hasProfile, type CargoStep } from '../cargo/steps.js';
+import { runCargo } from '../cargo/runner.js';
 import { Progress } from '../progress.js';
 import { withStagedTree } from '../isolate/index.js';
 import type { CheckContext, CheckGroupRun } from './types.js';
@@ -60,16 +61,22 @@ const run: CheckGroupRun = async (ctx: CheckContext, ids: CheckId[]) => {
     const fixed = fixing
       ? await (await import('./fmtFix.js')).fixFormatting({ root, edits, selection, members, staged: ctx.changes.filter((c) => c.status !== 'D').map((c) => c.path), config: ctx.config })
       : null;
-    const results = await runCargoSteps({
-      root,
-      ids: fixing ? ids.filter((id) => id !== 'fmt') : ids,
-      selection,
+    const steps = ids.filter((id): id is CargoStep => (id === 'fmt' && !fixing) || id === 'clippy' || id === 'build');
+    const results = await runCargo({
+      cwd: root,
+      env: process.env,
+      steps,
+      scope: selection,
       profile,
       config: ctx.config,
+      lint: ctx.config.lint,
       colour: colourEnabled(process.stderr),
       progress: new Progress(process.stderr, describeSelection(selection)),
+      summary: (_step, scope) => describeSelection(scope),
+      fix: (step, scope) => fixFor(step, scope, profile),
     });
-    return fixed ? [fixed, ...results] : results;
+    const ran = steps.map((s) => results.get(s) as CheckResult);
+    return fixed ? [fixed, ...ran] : ran;
   });
 };
 

@@ -116,7 +116,10 @@ export async function verdictFingerprint(cwd: string, config: Config, treeDir: s
     configsAbove(treeDir, env),
   ]);
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ rustc, cargo, configs, env: verdictEnv(env), config, version: version() }));
+  // Keys that cannot change a tip's verdict stay out, so changing them keeps the passed trees:
+  // `lint` and `profile` are pre-commit's, and an affected-scope pass builds on a full pass before it.
+  const { lint: _lint, profile: _profile, pushScope: _pushScope, ...verdictConfig } = config;
+  hash.update(JSON.stringify({ rustc, cargo, configs, env: verdictEnv(env), config: verdictConfig, version: version() }));
   return hash.digest('hex').slice(0, 32);
 }
 
@@ -170,6 +173,22 @@ export class PushCache {
     if (!entry) return new Set();
     if (entry.ext?.length && (await stateOf(entry.ext)) !== entry.extHash) return new Set();
     return new Set(entry.steps);
+  }
+
+  /**
+   * The first of `trees` that passed every one of `steps` under the current fingerprint, in the
+   * external state it was recorded in (a changed sibling folder makes it no base to compare with), or null.
+   */
+  async firstPassed(trees: readonly string[], steps: readonly string[], stateOf: (rels: string[]) => Promise<string | null>): Promise<string | null> {
+    const fingerprint = await this.fingerprint;
+    const entries = (await this.load()).filter((e) => e.fingerprint === fingerprint && steps.every((s) => e.steps.includes(s)));
+    for (const tree of trees) {
+      const entry = entries.find((e) => e.tree === tree);
+      if (!entry) continue;
+      if (entry.ext?.length && (await stateOf(entry.ext)) !== entry.extHash) continue;
+      return tree;
+    }
+    return null;
   }
 
   /** Records that `tree` passed `steps` (added to what it passed before in the same external state). */

@@ -2,10 +2,13 @@ import type { CheckId } from '../checkIds.js';
 import { cargoTipIds } from '../checks/definitions.js';
 import type { Config } from '../config.js';
 import { git, gitText, type RepoPaths } from '../git.js';
-import { cargoOutput } from '../cargo/steps.js';
+import { affectedCrates } from '../cargo/affected.js';
+import { cargoMetadata, type CrateSelection } from '../cargo/crates.js';
+import { runCargo } from '../cargo/runner.js';
+import { describeSelection, packageArgs, tail } from '../cargo/steps.js';
 import { run } from '../proc.js';
 import { Progress } from '../progress.js';
-import type { CheckResult, Reporter } from '../report.js';
+import { colourEnabled, type CheckResult, type Reporter } from '../report.js';
 import { isSkipped, type SkipRequest } from '../skip.js';
 import type { PushCache } from './cache.js';
 import { externalsFingerprint } from './externals.js';
@@ -13,47 +16,45 @@ import { inProvenTree, type ProvenRun } from './provenTree.js';
 import type { PushTreeLayout } from './pushTree.js';
 
 /*
- * The full check on one pushed commit: the four workspace-wide cargo steps, on exactly that
- * commit's tree. In place when the working tree is provably that commit (inPlace.ts); otherwise
- * in the private checkout (pushTree.ts), verified before use, with its own persistent target
- * folder. A verdict is cached only when it was obtained in a tree proven equal to the commit.
+ * The full check on one pushed commit: the four cargo steps (src/cargo/runner.ts) on exactly that
+ * commit's tree, for the crates affected since a tree that passed, or the workspace. In place when
+ * the working tree is provably that commit (inPlace.ts); otherwise in the private checkout
+ * (pushTree.ts), verified before use, with its own persistent target folder. A verdict is cached
+ * only when it was obtained in a tree proven equal to the commit.
  */
 
 export type FullStep = Extract<CheckId, 'fmt' | 'clippy' | 'build' | 'test'>;
 /** The definitions whose tip run is a cargo step (checks/definitions.ts), in their order. */
 export const FULL_STEPS = cargoTipIds() as readonly FullStep[];
 
-/**
- * The cargo command of each step. config.cargoArgs go to cargo itself, before the `--` that
- * starts the tool's own arguments (e.g. `"clippy": ["--all-targets"]`).
- */
-export function cargoCommand(step: FullStep, config: Config): string[] {
-  const extra = config.cargoArgs[step];
+/** The one action that fixes a failed step of a push, with the command that re-checks it. */
+export function pushFix(step: FullStep, scope: CrateSelection): string {
+  const pkgs = packageArgs(scope, step).join(' ');
   switch (step) {
     case 'fmt':
-      return ['fmt', '--all', ...extra, '--', '--check'];
+      return `cargo fmt ${pkgs}, commit, push again`;
     case 'clippy':
-      return ['clippy', '--workspace', ...extra, '--', '-D', 'warnings'];
+      return `fix the warnings above (cargo clippy ${pkgs} -- -D warnings), commit, push again`;
     case 'build':
-      return ['build', '--workspace', ...extra];
+      return `fix the errors above (cargo build ${pkgs}), commit, push again`;
     case 'test':
-      return ['test', '--workspace', ...extra];
+      return `fix the failing tests above (cargo test ${pkgs}), commit, push again`;
   }
 }
 
-const FIX: Record<FullStep, string> = {
-  fmt: 'cargo fmt --all, commit, push again',
-  clippy: 'fix the warnings above (cargo clippy --workspace -- -D warnings), commit, push again',
-  build: 'fix the errors above (cargo build --workspace), commit, push again',
-  test: 'fix the failing tests above (cargo test --workspace), commit, push again',
-};
+export { tail };
 
-/** The end of a tool's output: where cargo puts the error and the test summary. */
-export function tail(text: string, lines = 80): string {
-  const all = text.trimEnd().split('\n');
-  if (all.length <= lines) return all.join('\n');
-  return [`… (${all.length - lines} earlier lines not shown)`, ...all.slice(-lines)].join('\n');
+/** A tree that passed the full check, from which the changes are taken: its commit and tree. */
+export interface PassedBase {
+  commit: string;
+  tree: string;
 }
+
+/** How far back the search for a passed ancestor goes: further back, the workspace is as cheap. */
+const BASE_SEARCH_DEPTH = 200;
+
+/** `3 crates (a, b, c)`, listing every crate up to a dozen. */
+const crateList = (names: string[]) => describeSelection({ workspace: false, crates: names }, 12);
 
 export interface FullCheckOutcome {
   commit: string;
@@ -103,7 +104,8 @@ export class FullChecker {
 
     let where = 'cache';
     if (toRun.length) {
-      const ran = await this.runSteps(commit, tree, toRun);
+      const base = this.options.config.pushScope === 'affected' ? await this.passedBase(commit) : null;
+      const ran = await this.runSteps(commit, tree, toRun, base);
       where = ran.where;
       for (const [step, result] of ran.value) results.set(step, result);
       const ok = toRun.filter((s) => results.get(s)?.status === 'pass');
@@ -119,47 +121,70 @@ export class FullChecker {
   }
 
   /** Runs `steps` on exactly `tree`, in place or in the private checkout (provenTree.ts). */
-  private async runSteps(commit: string, tree: string, steps: FullStep[]): Promise<ProvenRun<Map<FullStep, CheckResult>>> {
+  private async runSteps(commit: string, tree: string, steps: FullStep[], base: PassedBase | null): Promise<ProvenRun<Map<FullStep, CheckResult>>> {
     const { paths, reporter, layout } = this.options;
     const subject = (await git(paths.root, ['log', '-1', '--format=%h %s', commit])).stdout.toString('utf8').trim();
-    return inProvenTree({ paths, layout, reporter, commit, tree, subject }, (cwd, env) => this.cargoSteps(cwd, env, steps));
+    return inProvenTree({ paths, layout, reporter, commit, tree, subject }, (cwd, env) => this.cargoSteps(cwd, env, steps, tree, base));
   }
 
-  private async cargoSteps(cwd: string, env: NodeJS.ProcessEnv, steps: FullStep[]): Promise<Map<FullStep, CheckResult>> {
-    const results = new Map<FullStep, CheckResult>();
-    const progress = new Progress(process.stderr, 'the workspace');
-    for (const step of steps) {
-      if (step === 'test' && results.get('build')?.status === 'fail') {
-        results.set(step, { id: step, status: 'fail', summary: 'not run: the build failed', fix: FIX.build });
-        continue;
-      }
-      const args = cargoCommand(step, this.options.config);
-      progress.start(step);
-      let result;
-      try {
-        result = await run('cargo', args, { cwd, env });
-      } catch (error) {
-        results.set(step, {
-          id: step,
-          status: 'fail',
-          summary: 'cargo could not be started',
-          details: (error as Error).message,
-          fix: 'install the Rust toolchain (rustup) so cargo is on PATH',
-        });
-        continue;
-      } finally {
-        progress.stop(step);
-      }
-      const ok = result.exitCode === 0;
-      results.set(step, {
-        id: step,
-        status: ok ? 'pass' : 'fail',
-        summary: ok ? 'workspace' : `cargo ${args.join(' ')} failed (exit ${result.exitCode})`,
-        details: ok ? undefined : tail(cargoOutput(result)),
-        fix: ok ? undefined : FIX[step],
-        durationMs: result.durationMs,
-      });
+  /** The nearest ancestor of `commit` (itself excluded) whose tree passed every full-check step. */
+  private async passedBase(commit: string): Promise<PassedBase | null> {
+    const log = await gitText(this.options.paths.root, ['log', '--format=%H %T', `--max-count=${BASE_SEARCH_DEPTH}`, '--skip=1', commit]).catch(() => '');
+    const candidates = log.split('\n').filter(Boolean).map((line) => {
+      const [c, t] = line.split(' ');
+      return { commit: c as string, tree: t as string };
+    });
+    const { realRoot } = this.options.layout;
+    const tree = await this.options.cache.firstPassed(candidates.map((c) => c.tree), FULL_STEPS, (rels) => externalsFingerprint(realRoot, rels));
+    return candidates.find((c) => c.tree === tree) ?? null;
+  }
+
+  /**
+   * The scope of this push: the crates affected since `base` (pushScope "affected"), or the
+   * workspace when there is no base or the change concerns every crate.
+   */
+  private async scopeOf(cwd: string, tree: string, base: PassedBase | null): Promise<{ scope: CrateSelection; fmtScope: CrateSelection; label: string; fmtLabel: string }> {
+    const workspace = (why: string) => ({ scope: { workspace: true, crates: [] }, fmtScope: { workspace: true, crates: [] }, label: `workspace${why}`, fmtLabel: `workspace${why}` });
+    if (!base) return workspace('');
+    const since = `since ${base.commit.slice(0, 7)}`;
+    const diff = await gitText(this.options.paths.root, ['diff-tree', '-r', '--no-renames', '--name-only', '-z', base.tree, tree]);
+    const members = await cargoMetadata(cwd).catch(() => null);
+    // cargo reports a broken manifest itself, on the workspace.
+    if (!members) return workspace('');
+    const rule = affectedCrates(diff.split('\0').filter(Boolean), members);
+    if (rule.workspace) return workspace(` (${rule.because} ${since})`);
+    return {
+      scope: { workspace: false, crates: rule.affected },
+      fmtScope: { workspace: false, crates: rule.changed },
+      label: `${crateList(rule.affected)} affected ${since}`,
+      fmtLabel: `${crateList(rule.changed)} changed ${since}`,
+    };
+  }
+
+  private async cargoSteps(cwd: string, env: NodeJS.ProcessEnv, steps: FullStep[], tree: string, base: PassedBase | null): Promise<Map<FullStep, CheckResult>> {
+    const { scope, fmtScope, label, fmtLabel } = await this.scopeOf(cwd, tree, base);
+    if (!scope.workspace && !scope.crates.length) {
+      return new Map(steps.map((s) => [s, { id: s, status: 'pass', summary: 'no crate changed' } as CheckResult]));
     }
-    return results;
+    const describe = (step: FullStep) => (step === 'fmt' ? fmtLabel : label);
+    return runCargo({
+      cwd,
+      env,
+      steps,
+      scope,
+      fmtScope,
+      profile: null,
+      config: this.options.config,
+      // The push builds with the dev profile and then tests: a wrapper in the build's fingerprint
+      // would make cargo test compile the workspace crates again.
+      lint: 'separate',
+      colour: colourEnabled(process.stderr),
+      progress: new Progress(process.stderr, scope.workspace ? 'the workspace' : label),
+      summary: (step) => describe(step),
+      failSummary: (step, args, result) =>
+        `cargo ${(step === 'fmt' ? fmtScope : scope).workspace ? args.join(' ') : `${args[0]} on ${describe(step)}`} failed (exit ${result.exitCode})`,
+      fix: (step, s) => pushFix(step, s),
+      tailLines: 80,
+    });
   }
 }
