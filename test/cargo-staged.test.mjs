@@ -6,9 +6,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { Repo, ROOT, sh, tempDir } from './helpers/repo.mjs';
 import { workspaceRepo, scaffold, embeddedMigrations } from './helpers/workspace.mjs';
-import { SHARED_TARGET, snapshot } from './helpers/snapshot.mjs';
+import { cargoTargetFor, snapshot } from './helpers/snapshot.mjs';
 
-const ENV = { CARGO_TARGET_DIR: SHARED_TARGET };
+const ENV = { CARGO_TARGET_DIR: cargoTargetFor(import.meta.url) };
 const realCargo = sh('sh', ['-c', 'command -v cargo']).stdout.trim();
 
 // A cargo on PATH that logs each call, then runs the real one: proves which commands ran.

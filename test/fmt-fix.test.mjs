@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SHARED_TARGET, snapshot } from './helpers/snapshot.mjs';
+import { cargoTargetFor, snapshot } from './helpers/snapshot.mjs';
 import { workspaceRepo } from './helpers/workspace.mjs';
 
 /*
@@ -9,7 +9,7 @@ import { workspaceRepo } from './helpers/workspace.mjs';
  * fix cannot reach the user's version blocks with the file to stage, leaving everything as it was.
  */
 
-const ENV = { CARGO_TARGET_DIR: SHARED_TARGET };
+const ENV = { CARGO_TARGET_DIR: cargoTargetFor(import.meta.url) };
 const LIB = 'crates/loom-common-core/src/lib.rs';
 const UGLY = 'pub fn add(a: u64, b: u64) -> u64 {\n    a + b\n}\n\npub   fn   twice( x:u64 )->u64{ x*2 }\n';
 const PRETTY = 'pub fn add(a: u64, b: u64) -> u64 {\n    a + b\n}\n\npub fn twice(x: u64) -> u64 {\n    x * 2\n}\n';

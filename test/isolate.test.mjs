@@ -7,11 +7,11 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, Repo, ROOT, cleanEnv, sh, tempDir } from './helpers/repo.mjs';
 import { scaffold, embeddedMigrations } from './helpers/workspace.mjs';
-import { SHARED_TARGET, snapshot } from './helpers/snapshot.mjs';
+import { cargoTargetFor, snapshot } from './helpers/snapshot.mjs';
 
 const { leftoverFindings } = await import(join(ROOT, 'dist/isolate/index.js'));
 
-const ENV = { CARGO_TARGET_DIR: SHARED_TARGET };
+const ENV = { CARGO_TARGET_DIR: cargoTargetFor(import.meta.url) };
 const BUILD_RS = readFileSync(new URL('./fixtures/slow-build.rs', import.meta.url), 'utf8');
 
 // A workspace with a crate whose build script waits on a gate file: clippy is "mid-run" for as long

@@ -4,8 +4,13 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { sh } from './repo.mjs';
 
-/** One CARGO_TARGET_DIR for the cargo test files, so cargo stays warm across repos and files. */
-export const SHARED_TARGET = join(tmpdir(), 'loom-guard-test-cargo-target');
+/**
+ * A CARGO_TARGET_DIR per test file, kept across runs so cargo stays warm. Not one for all files:
+ * cargo hashes a workspace member by its path relative to the workspace root, so two files running
+ * at once with the same generated layout would share artifacts, and one file's fresh build could
+ * make another's broken staged code look built (a false pass seen under load).
+ */
+export const cargoTargetFor = (testFile) => join(tmpdir(), `loom-guard-test-cargo-target-${testFile.replace(/^.*\//, '').replace(/\.test\.mjs$/, '')}`);
 
 function walk(root, dir, out) {
   for (const name of readdirSync(join(root, dir)).sort()) {
