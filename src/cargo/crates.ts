@@ -4,7 +4,8 @@ import { join, relative, sep, dirname } from 'node:path';
 import { GuardError } from '../errors.js';
 import { gitText } from '../git.js';
 import { run } from '../proc.js';
-import { guardDir, writeDurable } from '../isolate/backup.js';
+import { guardDir } from '../isolate/backup.js';
+import { writeDurable } from '../isolate/journal.js';
 
 /** A workspace member: its package name and folder (repo-relative POSIX, '' for the root). */
 export interface WorkspaceCrate {

@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
 import {
   copyFile,
   link,
   lstat,
   lutimes,
   mkdir,
-  open,
   readFile,
   readlink,
   rename,
@@ -16,6 +14,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { fsyncPath } from './fsops.js';
 
 /*
  * The on-disk backup of everything the isolation hides, so that nothing is lost even when the
@@ -64,38 +63,15 @@ export function guardDir(gitDir: string): string {
   return join(gitDir, 'loom-guard');
 }
 
+// The legacy format shares the journal's durable write.
+export { writeDurable } from './journal.js';
+
 export function backupDir(gitDir: string): string {
   return join(guardDir(gitDir), 'backup');
 }
 
 export const MANIFEST = 'manifest.json';
 export const APPLIED = 'applied.json';
-
-async function fsyncPath(path: string, flags = constants.O_RDONLY): Promise<void> {
-  const handle = await open(path, flags).catch(() => null);
-  if (!handle) return;
-  try {
-    await handle.sync();
-  } catch {
-    /* some file systems refuse fsync on a directory; the rename below is still atomic */
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Writes a file atomically and durably: temp file, fsync, rename, fsync of the folder. */
-export async function writeDurable(path: string, content: string): Promise<void> {
-  const temp = `${path}.tmp-${process.pid}`;
-  const handle = await open(temp, 'w');
-  try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, path);
-  await fsyncPath(dirname(path));
-}
 
 /**
  * Keeps the user's version of `from` at `to` without touching `from`: a hard link (instant, same

@@ -1,4 +1,4 @@
-import { chmod, lstat, mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GuardError } from '../errors.js';
 import { git, gitText } from '../git.js';
@@ -101,17 +101,7 @@ export class StagedTreeEdits {
   async replaceHidden(path: string, content: Buffer): Promise<void> {
     const file = this.backupFile(path);
     if (!file) throw new GuardError(`${path} has no hidden version to replace`);
-    const mode = (await lstat(file)).mode & 0o7777;
-    const temp = `${file}.tmp-${process.pid}`;
-    const handle = await open(temp, 'w');
-    try {
-      await handle.writeFile(content);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await chmod(temp, mode);
-    await rename(temp, file);
+    await writeDurable(file, content, (await lstat(file)).mode & 0o7777);
   }
 
   /**

@@ -55,12 +55,16 @@ export function backupDir(gitDir: string): string {
   return join(gitDir, 'loom-guard', 'backup');
 }
 
-/** Writes a file atomically and durably: temp file, fsync, rename, fsync of the folder. */
-export async function writeDurable(path: string, content: string): Promise<void> {
+/**
+ * Writes a file atomically and durably: temp file (with `mode` when given), fsync, rename, fsync of
+ * the folder. A reader sees the old content or the new, never a torn file.
+ */
+export async function writeDurable(path: string, content: string | Uint8Array, mode?: number): Promise<void> {
   const temp = `${path}.tmp-${process.pid}`;
   const handle = await open(temp, 'w');
   try {
     await handle.writeFile(content);
+    if (mode !== undefined) await handle.chmod(mode);
     await handle.sync();
   } catch (error) {
     await handle.close().catch(() => {});

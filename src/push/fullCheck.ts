@@ -6,7 +6,6 @@ import { affectedCrates } from '../cargo/affected.js';
 import { cargoMetadata, type CrateSelection } from '../cargo/crates.js';
 import { runCargo } from '../cargo/runner.js';
 import { describeSelection, packageArgs, tail } from '../cargo/steps.js';
-import { run } from '../proc.js';
 import { Progress } from '../progress.js';
 import { colourEnabled, type CheckResult, type Reporter } from '../report.js';
 import { isSkipped, type SkipRequest } from '../skip.js';
