@@ -4,6 +4,7 @@ import { lstatSync, readFileSync, writeFileSync, mkdirSync, rmSync, existsSync }
 import { dirname, join } from 'node:path';
 import { Repo, ROOT, sh, tempDir } from './helpers/repo.mjs';
 import { snapshot } from './helpers/snapshot.mjs';
+import { rng } from './helpers/rng.mjs';
 
 /*
  * Generated cases for staging a fixer's rewrites from inside the isolated tree (checks/fixes.ts on
@@ -21,17 +22,6 @@ const { applyFixes } = await import(join(ROOT, 'dist/checks/fixes.js'));
 const { repoPaths } = await import(join(ROOT, 'dist/git.js'));
 const { Reporter } = await import(join(ROOT, 'dist/report.js'));
 
-/** mulberry32: a seeded generator, so a failing case can be replayed from its seed. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const lines = (n, tag) => Array.from({ length: n }, (_, i) => `${tag} line ${i}`);
 const editLines = (r, text, tag) => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ROOT } from './helpers/repo.mjs';
+import { rng } from './helpers/rng.mjs';
 
 const dist = (m) => import(join(ROOT, 'dist', m));
 const { checkNames, parseMigrationName, schemeOf } = await dist('migrations/names.js');
@@ -219,17 +220,6 @@ test('migrations new: the next name in each scheme (sqlx: a UTC timestamp, or se
 
 // ---- generated folders: every suggestion valid, in every scheme ---------------------------------
 
-/** A small seeded generator (mulberry32): the same cases on every run, reproducible from the seed. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomName(r) {
   const pick = (xs) => xs[Math.floor(r() * xs.length)];
