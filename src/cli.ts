@@ -2,7 +2,8 @@
 import { parseArgs, type FlagSpec } from './args.js';
 import { GuardError, UsageError } from './errors.js';
 import type { CommandRun } from './commands/types.js';
-import { CHECK_IDS, cargoTipIds, commitGroups, stagedGroups, tipRunners } from './checks/definitions.js';
+import { CHECK_IDS } from './checkIds.js';
+import { cargoTipIds, commitGroups, stagedGroups, tipRunners } from './checks/definitions.js';
 
 /** `a, b and c` */
 const list = (ids: readonly string[]) => (ids.length < 2 ? ids.join('') : `${ids.slice(0, -1).join(', ')} and ${ids[ids.length - 1]}`);

@@ -5,6 +5,7 @@ import lintStaged from './defs/lintStaged.js';
 import migrations from './defs/migrations.js';
 import nixSync from './defs/nixSync.js';
 import test from './defs/test.js';
+import { CHECK_IDS, type CheckId } from '../checkIds.js';
 import type { CheckDefinition, DoctorProbe, GroupRunner } from './definition.js';
 
 /**
@@ -13,9 +14,10 @@ import type { CheckDefinition, DoctorProbe, GroupRunner } from './definition.js'
  */
 export const CHECKS = [nixSync, migrations, fmt, clippy, build, test, lintStaged] as const;
 
-export type CheckId = (typeof CHECKS)[number]['id'];
-
-export const CHECK_IDS: readonly CheckId[] = CHECKS.map((c) => c.id);
+/** Fails to compile unless CHECKS names exactly the ids of checkIds.ts, in the same order. */
+type IdsOf<T extends readonly { id: string }[]> = { [K in keyof T]: T[K]['id'] };
+const sameIds: IdsOf<typeof CHECKS> extends typeof CHECK_IDS ? (typeof CHECK_IDS extends IdsOf<typeof CHECKS> ? true : never) : never = true;
+void sameIds;
 
 const all: readonly CheckDefinition<CheckId>[] = CHECKS;
 
