@@ -171,6 +171,9 @@ test('the shim fails closed when loom-guard cannot be found, and says how to byp
   assert.is.not(c.code, 0);
   assert.match(c.out, /cannot find loom-guard/);
   assert.match(c.out, /LOOM_GUARD_SKIP=1 git commit/);
+  // Only install commands that work today: npm install of what package.json lists, or a local path.
+  assert.match(c.out, /when package\.json lists it: npm install; else from a clone or a packed tarball: npm install --save-dev <path to loom-guard, or loom-guard-x\.y\.z\.tgz>/);
+  assert.not.match(c.out, /npm install --save-dev loom-guard\b/);
   const bypass = repo.commit('bypass', { env: { PATH: '/usr/bin:/bin', LOOM_GUARD_SKIP: '1' } });
   assert.is(bypass.code, 0, bypass.out);
   repo.remove();
