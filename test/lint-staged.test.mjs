@@ -151,7 +151,7 @@ test('pre-push runs it on pushed tips only when lintStagedOnPush is set, in plac
   repo.commitNoVerify('lint on push, and another bad file');
   const inPlace = repo.tryGit(['push', 'origin', 'HEAD:refs/heads/main'], { env });
   assert.is(inPlace.code, 1, inPlace.out);
-  assert.match(inPlace.out, /✖ lint-staged\s+a task failed on the pushed tip \(in place\)/);
+  assert.match(inPlace.out, /✖ lint-staged\s+pushed tip \(in place\): task "[^"]+" failed/);
   assert.match(inPlace.out, /pushed2.js: contains BAD/);
   assert.not.match(inPlace.out, /pushed.js: contains BAD/, 'only the files the pushed commits change');
 
