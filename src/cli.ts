@@ -70,13 +70,22 @@ and the tip of each pushed ref (${cargoTipIds().join(', ')} on the workspace${TI
     load: () => import('./commands/prePush.js'),
   },
   check: {
-    usage: 'loom-guard check [--staged | --all | --range A..B] [--json]',
+    usage: 'loom-guard check [ID...] [--staged | --all | --range A..B] [--files PATH...] [--json]',
     summary: 'run the checks by hand or in CI',
-    help: `--staged      the staged content, like the pre-commit hook (default)
---all         the whole repository as it is committed at HEAD
---range A..B  every commit in the range, like the pre-push hook
---json        machine-readable results on stdout`,
-    flags: { staged: 'boolean', all: 'boolean', range: 'string', json: 'boolean' },
+    help: `ID...          only these checks (${CHECK_IDS.join(', ')}); default: all
+--staged        the staged content, like the pre-commit hook (default)
+--all           HEAD's whole tree: every migration rule over every migration, nix-sync on the
+                whole tree, fmt, clippy, build and test on the whole workspace
+--range A..B    every commit in the range and its tip, like the pre-push hook
+--files PATH... only these files (folders: their files) and their crates, as they are in the
+                working tree, like prek run --files; with --staged, their staged content
+--json          the results as JSON on stdout, in every mode (errors too)
+
+Examples:
+  loom-guard check clippy --files crates/loom-core/src/lib.rs
+  loom-guard check migrations nix-sync --all
+  loom-guard check --staged --json`,
+    flags: { staged: 'boolean', all: 'boolean', range: 'string', files: 'list', json: 'boolean' },
     load: () => import('./commands/check.js'),
   },
   doctor: {
@@ -157,7 +166,7 @@ Options:
   --help       help for any command (loom-guard <command> --help)
   --version    print the version
 
-Check ids (for LOOM_GUARD_SKIP): ${CHECK_IDS.join(', ')}
+Check ids (for loom-guard check ID... and LOOM_GUARD_SKIP): ${CHECK_IDS.join(', ')}
 Exit codes: 0 pass, 1 a check blocked, 2 usage or set-up error.
 `;
 }
@@ -202,12 +211,15 @@ async function main(argv: string[]): Promise<number> {
     name = `${first} ${second}`;
     rest = argv.slice(2);
     if (!(name in COMMANDS)) {
-      throw new UsageError(`${first}: unknown subcommand "${second}" (see loom-guard ${first} --help)`);
+      const { didYouMean } = await import('./didYouMean.js');
+      const subs = Object.keys(COMMANDS).filter((k) => k.startsWith(`${first} `)).map((k) => k.split(' ')[1] as string);
+      throw new UsageError(`${first}: unknown subcommand "${second}"${didYouMean(second, subs)} (see loom-guard ${first} --help)`);
     }
   }
   const command = COMMANDS[name];
   if (!command) {
-    throw new UsageError(`unknown command "${first}" (see loom-guard --help)`);
+    const { didYouMean } = await import('./didYouMean.js');
+    throw new UsageError(`unknown command "${first}"${didYouMean(first, Object.keys(COMMANDS).filter((k) => !k.includes(' ')).concat(Object.keys(GROUPS)))} (see loom-guard --help)`);
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(commandHelp(name, command));
@@ -222,9 +234,10 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => {
+  async (error: unknown) => {
     if (error instanceof GuardError) {
-      process.stderr.write(`loom-guard: ${error.message}\n`);
+      const { pasteable } = await import('./invocation.js');
+      process.stderr.write(`loom-guard: ${pasteable(error.message)}\n`);
       process.exitCode = error.exitCode;
       return;
     }
