@@ -53,7 +53,8 @@ export async function run(args: ParsedArgs): Promise<number> {
       const mark = asExpected ? kleur.green('✔') : kleur.red('✖');
       out(`${mark} ${head}: ${verdict}${asExpected ? ', as expected' : `, expected it to ${expect === 'pass' ? 'pass' : 'be blocked'}`} ${kleur.dim(took)}`);
       const lines = result.all.trim().split('\n').filter(Boolean);
-      const wanted = outcome === 'block' || !asExpected ? lines : lines.filter((l) => /skipped|cached|✔|✖/.test(l));
+      // A pass shows its check lines, what it warns about first.
+      const wanted = outcome === 'block' || !asExpected ? lines : [...lines.filter((l) => /✖|⚠|^\s+fix:/.test(l)), ...lines.filter((l) => /skipped|cached|✔/.test(l) && !/✖|⚠/.test(l))];
       const limit = outcome === 'block' || !asExpected ? 14 : 8;
       for (const line of wanted.slice(0, limit)) out(kleur.dim(`    │ ${line}`));
       // Cut output says so, and where the rest is.

@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { BlobReader, repoPaths, WORKTREE } from '../git.js';
 import { guardDir } from '../isolate/backup.js';
 import { writeDurable } from '../isolate/journal.js';
-import { onInterrupt } from '../isolate/signals.js';
+import { handedOver, interrupted, onInterrupt } from '../isolate/signals.js';
 import { featuresFix, NESTED_ENV, nixFeatures, pickGenerator, type Generator } from '../nix/generator.js';
 import { cargoNixDamage } from '../nix/integrity.js';
 import { lockFileHash, readLockHash } from '../nix/lockHash.js';
@@ -98,6 +98,8 @@ async function regenerate(generator: Generator, root: string, gitDir: string, co
   let failure: GeneratorFailure | null = null;
   try {
     const result = await runProcess(command, rest, { cwd: root, echo: true, env: { ...process.env, [NESTED_ENV]: '1' } });
+    // A signal stopped it: the handler puts Cargo.nix back, says so and exits.
+    if (interrupted()) return handedOver();
     const output = tail(result.all.trim(), 8);
     if (result.exitCode !== 0) {
       failure = { what: `${line} exited with ${result.signal ?? result.exitCode}`, output, fix: await fixFor(generator, configSource, true) };
@@ -107,11 +109,12 @@ async function regenerate(generator: Generator, root: string, gitDir: string, co
       if (damage) failure = { what: `${line} exited with 0, but ${damage}`, output, fix: await fixFor(generator, configSource, true) };
     }
   } catch (error) {
+    if (interrupted()) return handedOver();
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     failure = { what: `${command} could not be started (${code})`, output: '', fix: await fixFor(generator, configSource, false) };
-  } finally {
-    unregister();
   }
+  if (interrupted()) return handedOver();
+  unregister();
   if (failure) {
     const restored = await putBack();
     const state = original === null ? 'there was no Cargo.nix before, and there is none now' : restored ? 'Cargo.nix is back as it was before, byte for byte' : 'Cargo.nix was not changed';
