@@ -39,7 +39,8 @@ Running install again refreshes the shims and changes nothing else.`,
     usage: 'loom-guard uninstall',
     summary: 'remove loom-guard hooks, restoring any hook they chained',
     help: `Removes the hooks loom-guard wrote and restores, byte for byte, any hook it had chained.
-Hooks it did not write are left alone.`,
+Hooks it did not write are left alone. A package.json "prepare": "loom-guard install" script (the
+one README suggests) is taken out too; a prepare script that does more is left, with advice.`,
     flags: {},
     load: () => import('./commands/uninstall.js'),
   },
@@ -72,7 +73,8 @@ and the tip of each pushed ref (${cargoTipIds().join(', ')} on the workspace${TI
   check: {
     usage: 'loom-guard check [ID...] [--staged | --all | --range A..B] [--files PATH...] [--json]',
     summary: 'run the checks by hand or in CI',
-    help: `ID...          only these checks (${CHECK_IDS.join(', ')}); default: all
+    help: `ID...           only these checks (${CHECK_IDS.join(', ')});
+                default: every check of the mode
 --staged        the staged content, like the pre-commit hook (default)
 --all           HEAD's whole tree: every migration rule over every migration, nix-sync on the
                 whole tree, fmt, clippy, build and test on the whole workspace
@@ -92,8 +94,11 @@ Examples:
     usage: 'loom-guard doctor [--json]',
     summary: 'diagnose the set-up, one line per finding with a fix',
     help: `Checks git, Node, the installed hooks, skip variables, the Rust toolchain, the dev-fast profile,
-Cargo.nix (lock hash, resources stamp), migrations, the protected ref, the config and leftovers of an
-interrupted run. Exit 1 when anything blocks every commit or disables the guard.`,
+Cargo.nix (lock hash, resources stamp, the generator nix update runs and what it needs: nix run needs
+nix-command and flakes), migrations, the protected ref, the config and leftovers of an interrupted
+run. Exit 1 when anything blocks every commit, disables the guard, or leaves nix update without a
+working generator.
+--json   the findings as JSON on stdout`,
     flags: { json: 'boolean' },
     load: () => import('./commands/doctor.js'),
   },
@@ -112,8 +117,10 @@ tell. Inactive, with a note, in a repository without Cargo.nix.
     summary: 'regenerate Cargo.nix (cargo2nix) and write the resources stamp',
     help: `Runs the configured generator (default: the repository's cargo2nix-update on PATH, else
 cargo2nix -o -l, else nix run of cargo2nix 0.12), then writes the resources stamp into Cargo.nix.
-Without a generator, writes only the stamp when the lock
-hash already matches; otherwise changes nothing and exits 1.`,
+Cargo.nix is copied aside first and put back byte for byte when the generator fails, leaves it cut
+short or is interrupted; the report names the command, its exit code and its last lines.
+Without a working generator, writes only the stamp when the lock hash already matches; otherwise
+writes nothing and exits 1.`,
     flags: {},
     load: () => import('./commands/nixUpdate.js'),
   },
@@ -140,7 +147,8 @@ prints the include_str! line to add, and reminds you to run loom-guard nix updat
     summary: 'walk real commits and pushes through the hooks in a throwaway Loom-shaped repo',
     help: `Builds a throwaway Loom-shaped repository (a few crates, the embedded migrations, Cargo.lock, a
 Cargo.nix with a correct lock hash and stamp, a bare remote), installs the hooks and walks real
-scenarios with real git. Exits 0 only if every scenario behaved as expected.
+scenarios with real git. Exits 0 only if every scenario behaved as expected, and ends with the
+commands that install loom-guard into your own repository.
 --keep   keep the throwaway repository and print where it is`,
     flags: { keep: 'boolean' },
     load: () => import('./commands/demo.js'),
