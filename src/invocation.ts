@@ -33,6 +33,16 @@ const isNpmBin = (dir: string) => dir.endsWith(`${sep}node_modules${sep}.bin`) |
 /** The folder of the loom-guard package that is running (a clone, or node_modules/loom-guard). */
 export const packageRoot = () => fileURLToPath(new URL('../', import.meta.url)).replace(/\/$/, '');
 
+/**
+ * The command that puts loom-guard's own dependencies back where this copy lives: `npm install` in
+ * the project that lists it (a copy inside node_modules), `npm ci` in a clone.
+ */
+export function reinstallCommand(): string {
+  const root = packageRoot();
+  const at = root.lastIndexOf(`${sep}node_modules${sep}`);
+  return at >= 0 ? `npm install (in ${root.slice(0, at) || sep})` : `cd ${shellWord(root)} && npm ci`;
+}
+
 const memo = new Map<string, string>();
 
 /**

@@ -2,6 +2,7 @@ import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { format } from 'node:util';
 import { GuardError } from '../errors.js';
+import { reinstallCommand } from '../invocation.js';
 import { guardDir } from '../isolate/backup.js';
 import type { LintStagedConfig } from './configs.js';
 import { isRendererLine, parseFailedLine, taskOutput, type FailedTask, type LogEntry } from './failure.js';
@@ -79,7 +80,7 @@ export async function runLintStaged(opts: {
     lintStaged = (await import('lint-staged')).default;
   } catch (error) {
     throw new GuardError(
-      `lint-staged could not be loaded (${(error as Error).message.split('\n')[0]}): reinstall loom-guard (npm install), or skip once with LOOM_GUARD_SKIP=lint-staged`,
+      `lint-staged could not be loaded (${(error as Error).message.split('\n')[0]}): reinstall loom-guard's dependencies (${reinstallCommand()}), or skip once with LOOM_GUARD_SKIP=lint-staged`,
     );
   }
   const entries: LogEntry[] = [];
