@@ -1,12 +1,15 @@
 import { UsageError } from './errors.js';
 
 export interface FlagSpec {
-  /** boolean flags take no value; string flags take the next argument or `--flag=value`. */
-  [name: string]: 'boolean' | 'string';
+  /**
+   * boolean flags take no value; string flags take the next argument or `--flag=value`; list
+   * flags take every following argument up to the next option (`--files a b c`), and may repeat.
+   */
+  [name: string]: 'boolean' | 'string' | 'list';
 }
 
 export interface ParsedArgs {
-  flags: Record<string, string | boolean | undefined>;
+  flags: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
 }
 
@@ -30,6 +33,12 @@ export function parseArgs(argv: string[], spec: FlagSpec, command: string): Pars
       if (kind === 'boolean') {
         if (eq > 0) throw new UsageError(`${command}: --${name} takes no value`);
         flags[name] = true;
+      } else if (kind === 'list') {
+        const values = (flags[name] as string[] | undefined) ?? [];
+        if (eq > 0) values.push(arg.slice(eq + 1));
+        while (i + 1 < argv.length && !(argv[i + 1] as string).startsWith('-')) values.push(argv[++i] as string);
+        if (!values.length) throw new UsageError(`${command}: --${name} needs at least one value`);
+        flags[name] = values;
       } else {
         const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
         if (value === undefined) throw new UsageError(`${command}: --${name} needs a value`);

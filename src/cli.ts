@@ -39,7 +39,8 @@ Running install again refreshes the shims and changes nothing else.`,
     usage: 'loom-guard uninstall',
     summary: 'remove loom-guard hooks, restoring any hook they chained',
     help: `Removes the hooks loom-guard wrote and restores, byte for byte, any hook it had chained.
-Hooks it did not write are left alone.`,
+Hooks it did not write are left alone. A package.json "prepare": "loom-guard install" script (the
+one README suggests) is taken out too; a prepare script that does more is left, with advice.`,
     flags: {},
     load: () => import('./commands/uninstall.js'),
   },
@@ -70,21 +71,34 @@ and the tip of each pushed ref (${cargoTipIds().join(', ')} on the workspace${TI
     load: () => import('./commands/prePush.js'),
   },
   check: {
-    usage: 'loom-guard check [--staged | --all | --range A..B] [--json]',
+    usage: 'loom-guard check [ID...] [--staged | --all | --range A..B] [--files PATH...] [--json]',
     summary: 'run the checks by hand or in CI',
-    help: `--staged      the staged content, like the pre-commit hook (default)
---all         the whole repository as it is committed at HEAD
---range A..B  every commit in the range, like the pre-push hook
---json        machine-readable results on stdout`,
-    flags: { staged: 'boolean', all: 'boolean', range: 'string', json: 'boolean' },
+    help: `ID...           only these checks (${CHECK_IDS.join(', ')});
+                default: every check of the mode
+--staged        the staged content, like the pre-commit hook (default)
+--all           HEAD's whole tree: every migration rule over every migration, nix-sync on the
+                whole tree, fmt, clippy, build and test on the whole workspace
+--range A..B    every commit in the range and its tip, like the pre-push hook
+--files PATH... only these files (folders: their files) and their crates, as they are in the
+                working tree, like prek run --files; with --staged, their staged content
+--json          the results as JSON on stdout, in every mode (errors too)
+
+Examples:
+  loom-guard check clippy --files crates/loom-core/src/lib.rs
+  loom-guard check migrations nix-sync --all
+  loom-guard check --staged --json`,
+    flags: { staged: 'boolean', all: 'boolean', range: 'string', files: 'list', json: 'boolean' },
     load: () => import('./commands/check.js'),
   },
   doctor: {
     usage: 'loom-guard doctor [--json]',
     summary: 'diagnose the set-up, one line per finding with a fix',
     help: `Checks git, Node, the installed hooks, skip variables, the Rust toolchain, the dev-fast profile,
-Cargo.nix (lock hash, resources stamp), migrations, the protected ref, the config and leftovers of an
-interrupted run. Exit 1 when anything blocks every commit or disables the guard.`,
+Cargo.nix (lock hash, resources stamp, the generator nix update runs and what it needs: nix run needs
+nix-command and flakes), migrations, the protected ref, the config and leftovers of an interrupted
+run. Exit 1 when anything blocks every commit, disables the guard, or leaves nix update without a
+working generator.
+--json   the findings as JSON on stdout`,
     flags: { json: 'boolean' },
     load: () => import('./commands/doctor.js'),
   },
@@ -103,8 +117,10 @@ tell. Inactive, with a note, in a repository without Cargo.nix.
     summary: 'regenerate Cargo.nix (cargo2nix) and write the resources stamp',
     help: `Runs the configured generator (default: the repository's cargo2nix-update on PATH, else
 cargo2nix -o -l, else nix run of cargo2nix 0.12), then writes the resources stamp into Cargo.nix.
-Without a generator, writes only the stamp when the lock
-hash already matches; otherwise changes nothing and exits 1.`,
+Cargo.nix is copied aside first and put back byte for byte when the generator fails, leaves it cut
+short or is interrupted; the report names the command, its exit code and its last lines.
+Without a working generator, writes only the stamp when the lock hash already matches; otherwise
+writes nothing and exits 1.`,
     flags: {},
     load: () => import('./commands/nixUpdate.js'),
   },
@@ -131,7 +147,8 @@ prints the include_str! line to add, and reminds you to run loom-guard nix updat
     summary: 'walk real commits and pushes through the hooks in a throwaway Loom-shaped repo',
     help: `Builds a throwaway Loom-shaped repository (a few crates, the embedded migrations, Cargo.lock, a
 Cargo.nix with a correct lock hash and stamp, a bare remote), installs the hooks and walks real
-scenarios with real git. Exits 0 only if every scenario behaved as expected.
+scenarios with real git. Exits 0 only if every scenario behaved as expected, and ends with the
+commands that install loom-guard into your own repository.
 --keep   keep the throwaway repository and print where it is`,
     flags: { keep: 'boolean' },
     load: () => import('./commands/demo.js'),
@@ -157,7 +174,7 @@ Options:
   --help       help for any command (loom-guard <command> --help)
   --version    print the version
 
-Check ids (for LOOM_GUARD_SKIP): ${CHECK_IDS.join(', ')}
+Check ids (for loom-guard check ID... and LOOM_GUARD_SKIP): ${CHECK_IDS.join(', ')}
 Exit codes: 0 pass, 1 a check blocked, 2 usage or set-up error.
 `;
 }
@@ -202,12 +219,15 @@ async function main(argv: string[]): Promise<number> {
     name = `${first} ${second}`;
     rest = argv.slice(2);
     if (!(name in COMMANDS)) {
-      throw new UsageError(`${first}: unknown subcommand "${second}" (see loom-guard ${first} --help)`);
+      const { didYouMean } = await import('./didYouMean.js');
+      const subs = Object.keys(COMMANDS).filter((k) => k.startsWith(`${first} `)).map((k) => k.split(' ')[1] as string);
+      throw new UsageError(`${first}: unknown subcommand "${second}"${didYouMean(second, subs)} (see loom-guard ${first} --help)`);
     }
   }
   const command = COMMANDS[name];
   if (!command) {
-    throw new UsageError(`unknown command "${first}" (see loom-guard --help)`);
+    const { didYouMean } = await import('./didYouMean.js');
+    throw new UsageError(`unknown command "${first}"${didYouMean(first, Object.keys(COMMANDS).filter((k) => !k.includes(' ')).concat(Object.keys(GROUPS)))} (see loom-guard --help)`);
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(commandHelp(name, command));
@@ -222,9 +242,10 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => {
+  async (error: unknown) => {
     if (error instanceof GuardError) {
-      process.stderr.write(`loom-guard: ${error.message}\n`);
+      const { pasteable } = await import('./invocation.js');
+      process.stderr.write(`loom-guard: ${pasteable(error.message)}\n`);
       process.exitCode = error.exitCode;
       return;
     }

@@ -8,9 +8,9 @@ import { run, type RunResult } from './proc.js';
 /** git's id for the empty tree: what an initial commit is compared against. */
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
-export async function git(cwd: string, args: string[], input?: string | Buffer): Promise<RunResult> {
+export async function git(cwd: string, args: string[], input?: string | Buffer, env?: NodeJS.ProcessEnv): Promise<RunResult> {
   try {
-    return await run('git', args, { cwd, input });
+    return await run('git', args, { cwd, input, ...(env ? { env } : {}) });
   } catch (error) {
     throw new GuardError(`git could not be started (${(error as Error).message}): install git and put it on PATH`);
   }

@@ -3,6 +3,14 @@
  * (cleared when done), elsewhere one plain line per step.
  */
 export class Progress {
+  /** Every progress line that may be on screen, so a signal can clear them before it speaks. */
+  private static readonly active = new Set<Progress>();
+
+  /** Stops and clears every progress line (on Ctrl-C, before the restore is reported). */
+  static clearAll(): void {
+    for (const progress of [...Progress.active]) progress.clear();
+  }
+
   private readonly running = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private drawn = false;
@@ -15,6 +23,7 @@ export class Progress {
 
   start(step: string): void {
     this.running.set(step, performance.now());
+    Progress.active.add(this);
     this.timer ??= setInterval(() => this.tick(), this.stream.isTTY ? 250 : 1000);
     this.timer.unref();
   }
@@ -42,6 +51,8 @@ export class Progress {
   }
 
   clear(): void {
+    Progress.active.delete(this);
+    this.running.clear();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (this.drawn) this.stream.write('\r\x1b[K');

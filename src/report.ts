@@ -1,4 +1,7 @@
 import kleur from 'kleur';
+import { CHECK_IDS } from './checkIds.js';
+import { pasteable } from './invocation.js';
+import { hanging, terminalWidth } from './wrap.js';
 
 export type Status = 'pass' | 'fail' | 'skip' | 'warn' | 'cached' | 'inactive';
 
@@ -40,9 +43,14 @@ const SYMBOLS: Record<Status, string> = {
   inactive: '·',
 };
 
+/** The id column: as wide as the longest check id, so every summary starts in one column. */
+const ID_WIDTH = Math.max(...CHECK_IDS.map((id) => id.length));
+
 export interface ReporterStream {
   write(text: string): unknown;
   isTTY?: boolean;
+  /** A terminal's width: long summary and fix lines wrap under their own column. */
+  columns?: number;
 }
 
 /** Prints one line per check, details only where something failed, and a summary. */
@@ -75,30 +83,32 @@ export class Reporter {
 
   /** A line of its own: skip notices, warnings, progress. */
   note(text: string): void {
-    this.stream.write(`${this.colour.dim('loom-guard:')} ${text}\n`);
+    this.stream.write(`${this.colour.dim('loom-guard:')} ${pasteable(text)}\n`);
   }
 
   warn(text: string): void {
-    this.stream.write(`${this.colour.yellow('⚠')} ${this.colour.dim('loom-guard:')} ${text}\n`);
+    this.stream.write(`${this.colour.yellow('⚠')} ${this.colour.dim('loom-guard:')} ${pasteable(text)}\n`);
   }
 
   error(text: string): void {
-    this.stream.write(`${this.colour.red('✖')} ${this.colour.dim('loom-guard:')} ${text}\n`);
+    this.stream.write(`${this.colour.red('✖')} ${this.colour.dim('loom-guard:')} ${pasteable(text)}\n`);
   }
 
   check(result: CheckResult): void {
     this.results.push(result);
-    const parts = [`${this.paint(result.status, SYMBOLS[result.status])} ${this.colour.bold(result.id.padEnd(10))}`];
-    if (result.summary) parts.push(result.summary);
+    const width = terminalWidth(this.stream);
+    const id = result.id.padEnd(ID_WIDTH);
+    const parts = [`${this.paint(result.status, SYMBOLS[result.status])} ${this.colour.bold(id)}`];
+    if (result.summary) parts.push(hanging(pasteable(result.summary), 2 + id.length + 2, 4, width));
     if (result.status === 'cached') parts.push(this.colour.dim('(cached)'));
     if (result.durationMs !== undefined) parts.push(this.colour.dim(formatDuration(result.durationMs)));
     this.stream.write(`${parts.join('  ')}\n`);
     if ((result.status === 'fail' || result.status === 'warn') && result.details) {
-      const body = result.details.trimEnd().replace(/^/gm, '    ');
+      const body = pasteable(result.details).trimEnd().replace(/^/gm, '    ');
       this.stream.write(`${body}\n`);
     }
     if (result.status === 'fail' && result.fix) {
-      this.stream.write(`    ${this.colour.bold('fix:')} ${result.fix}\n`);
+      this.stream.write(`    ${this.colour.bold('fix:')} ${hanging(pasteable(result.fix), 9, 9, width)}\n`);
     }
   }
 

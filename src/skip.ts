@@ -1,4 +1,5 @@
 import { CHECK_IDS, isCheckId, type CheckId } from './checkIds.js';
+import { didYouMean } from './didYouMean.js';
 
 export interface SkipRequest {
   /** Every check is skipped. */
@@ -37,6 +38,15 @@ export function parseSkip(env: NodeJS.ProcessEnv): SkipRequest {
   return { all: false, ids, unknown, source };
 }
 
+/**
+ * The request with every id outside `only` skipped too (`check clippy build` runs those two).
+ * Callers that select drop the skip lines of the ids they left out (check.ts).
+ */
+export function withOnly(request: SkipRequest, only: ReadonlySet<CheckId> | undefined): SkipRequest {
+  if (!only || request.all) return request;
+  return { ...request, ids: CHECK_IDS.filter((id) => request.ids.includes(id) || !only.has(id)) };
+}
+
 export function isSkipped(request: SkipRequest, id: CheckId): boolean {
   return request.all || request.ids.includes(id);
 }
@@ -48,7 +58,7 @@ export function skipNotices(request: SkipRequest): { notices: string[]; warnings
   if (request.all) notices.push(`every check skipped (${request.source})`);
   else if (request.ids.length) notices.push(`skipped ${request.ids.join(', ')} (${request.source})`);
   for (const id of request.unknown) {
-    warnings.push(`LOOM_GUARD_SKIP: unknown check id "${id}" ignored; valid ids: ${CHECK_IDS.join(', ')} (or 1/all)`);
+    warnings.push(`LOOM_GUARD_SKIP: unknown check id "${id}" ignored${didYouMean(id, CHECK_IDS)}; valid ids: ${CHECK_IDS.join(', ')} (or 1/all)`);
   }
   return { notices, warnings };
 }

@@ -2,24 +2,41 @@ import { join } from 'node:path';
 import { STAGED_CHECKS } from './checks/registry.js';
 import { loadConfig } from './config.js';
 import { pathExists } from './fsx.js';
-import { BlobReader, getStagedChanges, headCommit, INDEX, commitSource, repoPaths } from './git.js';
+import { BlobReader, getStagedChanges, headCommit, INDEX, commitSource, repoPaths, type RepoPaths } from './git.js';
 import { Reporter } from './report.js';
 import { announceSkips, runCheckGroups } from './runChecks.js';
+import { withOnly } from './skip.js';
+import type { CheckId } from './checkIds.js';
 
-/** The pre-commit job: every check on exactly the staged content. Returns the exit code. */
-export async function runStaged(cwd: string, reporter = new Reporter()): Promise<number> {
-  const started = performance.now();
-  const skip = announceSkips(reporter);
-  if (skip.all) return 0;
-  const paths = await repoPaths(cwd);
-  // A run killed mid-check (SIGKILL, power loss) left files hidden: put them back before anything else.
+/** A run killed mid-check (SIGKILL, power loss) left files hidden: put them back before anything else. */
+export async function recoverFirst(paths: RepoPaths, reporter: Reporter): Promise<void> {
   if (await pathExists(join(paths.gitDir, 'loom-guard', 'backup'))) {
     const { recoverLeftover } = await import('./isolate/index.js');
     await recoverLeftover(paths, reporter);
   }
+}
+
+export interface StagedOptions {
+  /** Only these checks (`check clippy`); the others neither run nor report. */
+  only?: ReadonlySet<CheckId>;
+  /** Only the staged changes to the paths it accepts (`check --staged --files …`). */
+  paths?: (path: string) => boolean;
+  /** The summary's name for the run. */
+  what?: string;
+}
+
+/** The pre-commit job: every check on exactly the staged content. Returns the exit code. */
+export async function runStaged(cwd: string, reporter = new Reporter(), options: StagedOptions = {}): Promise<number> {
+  const started = performance.now();
+  const skip = withOnly(announceSkips(reporter), options.only);
+  if (skip.all) return 0;
+  const paths = await repoPaths(cwd);
+  await recoverFirst(paths, reporter);
   const { config } = await loadConfig(paths.root);
   const head = await headCommit(paths.root);
-  const changes = await getStagedChanges(paths.root);
+  const staged = await getStagedChanges(paths.root);
+  const picked = options.paths;
+  const changes = picked ? staged.filter((c) => picked(c.path) || (c.oldPath !== undefined && picked(c.oldPath))) : staged;
   const reader = new BlobReader(paths.root);
   try {
     await runCheckGroups(
@@ -30,7 +47,7 @@ export async function runStaged(cwd: string, reporter = new Reporter()): Promise
   } finally {
     reader.close();
   }
-  if (reporter.results.length) reporter.summary(performance.now() - started, 'pre-commit');
+  if (reporter.results.length) reporter.summary(performance.now() - started, options.what ?? 'pre-commit');
   // The config or workspace manifest changed since install: bring the shim's no-op patterns up to date.
   const { refreshStaleShim } = await import('./install.js');
   const { isConfigName } = await import('./lintStaged/configs.js');

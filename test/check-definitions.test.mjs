@@ -84,8 +84,11 @@ test("for every check, a staged path its definition deems relevant hands over to
   unreachable(repo);
   // The config files must look older than the hook, as after a normal install (reset --hard in
   // handedOver rewrites those it touched).
+  // A minute before the hook was written, not before now: under load the loop below outlives a
+  // minute, and "now - 60 s" would then be newer than the hook (a hand-over the test did not ask for).
+  const hookTime = statSync(join(repo.dir, '.git/hooks/pre-commit')).mtimeMs;
   const settle = () => {
-    const past = new Date(Date.now() - 60_000);
+    const past = new Date(hookTime - 60_000);
     for (const f of ['Cargo.toml', '.loom-guard.json', 'README.md']) utimesSync(join(repo.dir, f), past, past);
   };
   settle();

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dirname } from 'node:path';
-import { CLI, sh, cleanEnv } from './helpers/repo.mjs';
+import { CLI, ROOT, sh, cleanEnv } from './helpers/repo.mjs';
 
 test('demo walks every scenario through real hooks, shows the blocks, exits 0', () => {
   const r = sh(process.execPath, [CLI, 'demo'], { env: cleanEnv() });
@@ -14,6 +14,11 @@ test('demo walks every scenario through real hooks, shows the blocks, exits 0', 
   assert.match(r.stdout, /out of sync with Cargo.lock|nixifiedLockHash/);
   assert.match(r.stdout, /\(cached\)/);
   assert.not.match(r.stdout, /kept:/, 'the throwaway repository is removed');
+  // Cut output says so and where to look; the end says it was deleted and how to install for real.
+  assert.match(r.stdout, /│ … \d+ more lines? \(run loom-guard demo --keep to keep the repository and look\)/);
+  assert.match(r.stdout, /the throwaway repository is deleted \(loom-guard demo --keep keeps it\)/);
+  const end = r.stdout.trimEnd().split('\n').slice(-4);
+  assert.equal(end, ['Next: the hooks in your own repository. From its root:', `  npm install --save-dev ${ROOT.replace(/\/$/, '')}`, '  npx loom-guard install', '  npx loom-guard doctor']);
 });
 
 test('demo without cargo runs the scenarios that need none and says so', () => {

@@ -66,6 +66,9 @@ test('skip one id prints its line; an unknown id warns with the valid ids', () =
   assert.is(c.code, 0, c.out);
   assert.match(c.out, /skipped clippy, build \(LOOM_GUARD_SKIP=clippy,build,bogus\)/);
   assert.match(c.out, /unknown check id "bogus".*valid ids: nix-sync, migrations, fmt, clippy, build, test/);
+  repo.write('README.md', '# b\n');
+  const typo = repo.commit('typo', { env: { LOOM_GUARD_SKIP: 'tests' } });
+  assert.match(typo.out, /unknown check id "tests" ignored \(did you mean "test"\?\)/);
   repo.remove();
 });
 
@@ -101,6 +104,27 @@ test('a foreign hook is kept, runs first, can block, and uninstall restores it b
   assert.is(statSync(hook).mode, before.mode);
   assert.not.ok(existsSync(join(repo.dir, '.git/hooks/pre-push')), 'our pre-push is gone');
   assert.not.ok(existsSync(hook + '.loom-guard-chained'));
+  repo.remove();
+});
+
+test('uninstall takes out the prepare script README suggests, byte for byte the rest; any other prepare script is left, with advice', () => {
+  const repo = Repo.init();
+  withReadme(repo);
+  const pkg = '{\n  "name": "app",\n  "private": true,\n  "scripts": {\n    "test": "node t.js",\n    "prepare": "loom-guard install"\n  },\n  "devDependencies": {}\n}\n';
+  repo.write('package.json', pkg);
+  repo.install();
+  const r = repo.lg(['uninstall']);
+  assert.is(r.code, 0, r.out);
+  assert.match(r.stdout, /✔ package\.json: removed the "prepare": "loom-guard install" script/);
+  assert.is(repo.read('package.json'), '{\n  "name": "app",\n  "private": true,\n  "scripts": {\n    "test": "node t.js"\n  },\n  "devDependencies": {}\n}\n');
+
+  const theirs = '{\n  "scripts": {\n    "prepare": "husky && loom-guard install"\n  }\n}\n';
+  repo.write('package.json', theirs);
+  repo.install();
+  const kept = repo.lg(['uninstall']);
+  assert.is(kept.code, 0, kept.out);
+  assert.is(repo.read('package.json'), theirs, 'a prepare script that does more is the user\'s');
+  assert.match(kept.stdout, /⚠ package\.json: its prepare script "husky && loom-guard install" installs the hooks again at the next npm install: take "loom-guard install" out of it \(the rest is yours\), e\.g\. npm pkg set scripts\.prepare="husky"/);
   repo.remove();
 });
 
@@ -171,6 +195,9 @@ test('the shim fails closed when loom-guard cannot be found, and says how to byp
   assert.is.not(c.code, 0);
   assert.match(c.out, /cannot find loom-guard/);
   assert.match(c.out, /LOOM_GUARD_SKIP=1 git commit/);
+  // Only install commands that work today: npm install of what package.json lists, or a local path.
+  assert.match(c.out, /when package\.json lists it: npm install; else from a clone or a packed tarball: npm install --save-dev <path to loom-guard, or loom-guard-x\.y\.z\.tgz>/);
+  assert.not.match(c.out, /npm install --save-dev loom-guard\b/);
   const bypass = repo.commit('bypass', { env: { PATH: '/usr/bin:/bin', LOOM_GUARD_SKIP: '1' } });
   assert.is(bypass.code, 0, bypass.out);
   repo.remove();

@@ -106,6 +106,8 @@ for (const [signal, via] of [
     rmSync(gate, { force: true });
     if (via === 'cli') assert.is(result.code, signal === 'SIGINT' ? 130 : 143, result.out);
     else assert.is.not(result.code, 0);
+    // It says that the restore happened, not only that it stopped.
+    assert.match(result.out, new RegExp(`interrupted \\(${signal}\\): your working tree is back as it was \\(\\d+ hidden items? put back\\); nothing was committed`));
     assert.equal(snapshot(repo.dir), before);
     assert.is(repo.git('rev-parse', 'HEAD').trim(), base);
     assert.not.ok(existsSync(join(gitDir, 'loom-guard/backup')), 'backup removed');

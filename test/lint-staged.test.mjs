@@ -63,6 +63,53 @@ test('a bad web file blocks, and nothing changes', () => {
   clean();
 });
 
+test('a failing task is named on the report line; a task whose program does not exist says ENOENT and how to get it', () => {
+  repo.write('web/src/bad.js', 'BAD\n');
+  repo.git('add', 'web/src/bad.js');
+  const c = repo.tryGit(['commit', '-q', '-m', 'bad']);
+  assert.is(c.code, 1, c.out);
+  assert.match(c.out, /✖ lint-staged\s+1 file \(web\): task "node tools\/lint\.mjs" failed/);
+  assert.match(c.out, /✖ node tools\/lint\.mjs:\n\s+.*src\/bad\.js: contains BAD/);
+  clean();
+
+  // A task whose program is not installed: lint-staged's own ENOENT, not "failed without output".
+  const config = JSON.parse(repo.read('web/package.json'));
+  config['lint-staged']['*.js'] = ['eslint-not-installed --fix'];
+  repo.write('web/package.json', `${JSON.stringify(config, null, 2)}\n`);
+  repo.commitNoVerify('a task nobody installed');
+  repo.write('web/src/good.js', 'export const good = 2;\n');
+  repo.git('add', 'web/src/good.js');
+  const before = snapshot(repo.dir);
+  const missing = repo.tryGit(['commit', '-q', '-m', 'missing tool']);
+  assert.is(missing.code, 1, missing.out);
+  assert.match(missing.out, /✖ lint-staged\s+1 file \(web\): task "eslint-not-installed --fix" could not start \(ENOENT\)/);
+  assert.match(missing.out, /eslint-not-installed --fix: could not start: eslint-not-installed was not found \(ENOENT\) in web\/node_modules\/\.bin or on PATH: install it \(npm install in web\) or fix the task/);
+  assert.not.match(missing.out, /without output|failed to spawn/);
+  assert.equal(snapshot(repo.dir), before, 'nothing changed');
+  // check --files names it the same way, on the working tree.
+  const files = repo.lg(['check', 'lint-staged', '--files', 'web/src/good.js']);
+  assert.is(files.code, 1, files.out);
+  assert.match(files.out, /task "eslint-not-installed --fix" could not start \(ENOENT\)/);
+  clean();
+  repo.git('reset', '-q', '--hard', 'HEAD~1');
+});
+
+test('check lint-staged --files runs the tasks on the named files as they are in the working tree; a fix stays there, unstaged', () => {
+  repo.write('web/src/app.js', 'var a = 1;\n'); // not staged
+  repo.write('web/src/loose.js', 'var loose;\n'); // untracked
+  const r = repo.lg(['check', 'lint-staged', '--files', 'web/src/app.js', 'web/src/loose.js', 'web/src/other.js']);
+  assert.is(r.code, 0, r.out);
+  assert.match(r.out, /✔ lint-staged\s+3 files \(web\); rewritten by a task, not staged: web\/src\/app\.js, web\/src\/loose\.js/);
+  assert.is(repo.read('web/src/app.js'), 'let a = 1;\n');
+  assert.is(repo.git('diff', '--cached', '--name-only'), '', 'nothing staged');
+  repo.write('web/src/other.js', 'BAD\n');
+  const bad = repo.lg(['check', 'lint-staged', '--files', 'web/src']);
+  assert.is(bad.code, 1, bad.out);
+  assert.match(bad.out, /task "node tools\/lint\.mjs" failed/);
+  assert.match(bad.out, /src\/other\.js: contains BAD/);
+  clean();
+});
+
 test("a fixer's result is committed; unstaged edits in the same and in other files survive", () => {
   // Staged: `var` on line 1. Unstaged on top: an edit on line 5 of the same file, an edit to
   // another tracked web file, an untracked file, and a Rust source edit.
@@ -151,7 +198,7 @@ test('pre-push runs it on pushed tips only when lintStagedOnPush is set, in plac
   repo.commitNoVerify('lint on push, and another bad file');
   const inPlace = repo.tryGit(['push', 'origin', 'HEAD:refs/heads/main'], { env });
   assert.is(inPlace.code, 1, inPlace.out);
-  assert.match(inPlace.out, /✖ lint-staged\s+a task failed on the pushed tip \(in place\)/);
+  assert.match(inPlace.out, /✖ lint-staged\s+pushed tip \(in place\): task "[^"]+" failed/);
   assert.match(inPlace.out, /pushed2.js: contains BAD/);
   assert.not.match(inPlace.out, /pushed.js: contains BAD/, 'only the files the pushed commits change');
 

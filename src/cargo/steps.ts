@@ -141,6 +141,18 @@ export async function hasProfile(rootManifest: string | null, name: string): Pro
   }
 }
 
+/**
+ * The profile clippy and build use before a commit: the configured one, or `dev` with one warning
+ * line when the root Cargo.toml does not define it.
+ */
+export async function hookProfile(rootManifest: string | null, configured: string, reporter: { warn(text: string): void }): Promise<string> {
+  if (await hasProfile(rootManifest, configured)) return configured;
+  reporter.warn(
+    `Cargo.toml has no [profile.${configured}]: clippy and build use the dev profile (add [profile.${configured}] with inherits = "dev", debug = 0 for faster hooks)`,
+  );
+  return 'dev';
+}
+
 /** cargo's progress lines say nothing about the failure: leave them out of the report. */
 export function cargoOutput(result: Pick<RunResult, 'all'>): string {
   return result.all

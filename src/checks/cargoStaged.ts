@@ -3,7 +3,7 @@ import { GuardError } from '../errors.js';
 import { commandExists } from '../proc.js';
 import { colourEnabled, type CheckResult } from '../report.js';
 import { indexManifests, MetadataError, mayConcernCargo, selectCrates, workspaceMembers } from '../cargo/crates.js';
-import { describeSelection, fixFor, hasProfile, type CargoStep } from '../cargo/steps.js';
+import { describeSelection, fixFor, hookProfile, type CargoStep } from '../cargo/steps.js';
 import { runCargo } from '../cargo/runner.js';
 import { Progress } from '../progress.js';
 import { withStagedTree } from '../isolate/index.js';
@@ -33,13 +33,7 @@ const run: CheckGroupRun = async (ctx: CheckContext, ids: CheckId[]) => {
     throw new GuardError('cargo is not on PATH: install Rust (https://rustup.rs), or skip these checks once with LOOM_GUARD_SKIP=fmt,clippy,build');
   }
 
-  let profile = ctx.config.profile;
-  if (!(await hasProfile(rootManifest, profile))) {
-    ctx.reporter.warn(
-      `Cargo.toml has no [profile.${profile}]: clippy and build use the dev profile (add [profile.${profile}] with inherits = "dev", debug = 0 for faster hooks)`,
-    );
-    profile = 'dev';
-  }
+  const profile = await hookProfile(rootManifest, ctx.config.profile, ctx.reporter);
 
   const started = performance.now();
   return withStagedTree(ctx.paths, ctx.reporter, async (edits) => {

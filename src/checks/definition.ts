@@ -66,6 +66,11 @@ export interface CheckDefinition<Id extends string = string> {
   /** What runs on every pushed commit against its first parent (the same run, on a commit). */
   commit?: GroupRunner;
   /**
+   * What `check --files` runs on the working tree as it is, for the named paths (no isolation:
+   * the working tree is what is judged).
+   */
+  files?: GroupRunner;
+  /**
    * What runs on each pushed tip: `cargo` for a workspace-wide cargo step of the full check
    * (src/push/fullCheck.ts builds and runs those), or a runner of its own, gated by the config.
    */

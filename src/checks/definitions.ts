@@ -22,7 +22,7 @@ void sameIds;
 const all: readonly CheckDefinition<CheckId>[] = CHECKS;
 
 /** The groups of one phase, in definition order: ids that name the same group run together. */
-function groupsOf(phase: 'staged' | 'commit'): Array<{ ids: CheckId[]; load: GroupRunner['load'] }> {
+function groupsOf(phase: 'staged' | 'commit' | 'files'): Array<{ ids: CheckId[]; load: GroupRunner['load'] }> {
   const groups = new Map<string, { ids: CheckId[]; load: GroupRunner['load'] }>();
   for (const check of all) {
     const runner = check[phase];
@@ -36,6 +36,7 @@ function groupsOf(phase: 'staged' | 'commit'): Array<{ ids: CheckId[]; load: Gro
 
 export const stagedGroups = () => groupsOf('staged');
 export const commitGroups = () => groupsOf('commit');
+export const filesGroups = () => groupsOf('files');
 
 export const idsWith = (has: (check: CheckDefinition<CheckId>) => boolean): CheckId[] => all.filter(has).map((c) => c.id);
 

@@ -147,7 +147,7 @@ export async function checkMigrations(ctx: CheckContext, options: MigrationsChec
   const elapsed = () => performance.now() - started;
   const { config, paths, reader, target } = ctx;
   const isFolder = await folderMatcher(config.migrations);
-  if (!options.force && !(await touchesMigrations(ctx.changes, config, isFolder, reader, target, ctx.base))) {
+  if (!options.force && !ctx.whole && !(await touchesMigrations(ctx.changes, config, isFolder, reader, target, ctx.base))) {
     return { id: ID, status: 'inactive', summary: 'no migration changes', durationMs: elapsed() };
   }
 

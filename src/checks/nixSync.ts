@@ -112,11 +112,27 @@ export function toCheckResult(result: NixSyncResult, durationMs: number): CheckR
   return { id: 'nix-sync', status: 'pass', summary, durationMs };
 }
 
+/**
+ * The rule on a state alone (`check --all`): the lock hash against its Cargo.lock, the stamp against
+ * its resources, the legacy crate sets; a state whose resources carry no stamp at all is a warning
+ * (its next resource change will be blocked), as in doctor.
+ */
+async function wholeNixSync(ctx: CheckContext, matches: PathMatcher, elapsed: () => number): Promise<CheckResult> {
+  const input = await gatherNixSync({ reader: ctx.reader, root: ctx.paths.root, target: ctx.target, base: null, changes: null, matches });
+  if (input === null) return { id: 'nix-sync', status: 'inactive', summary: 'no Cargo.nix', durationMs: elapsed() };
+  const rule = checkNixSync(input);
+  const result = toCheckResult(rule, elapsed());
+  if (result.status === 'fail' || rule.stamp.recorded !== null || rule.stamp.actual.files === 0) return result;
+  const unstamped = `Cargo.nix carries no resources stamp for the ${rule.stamp.actual.files} resource files: the next change to them is blocked until it does (loom-guard nix update)`;
+  return { ...result, status: 'warn', details: [result.details, unstamped].filter(Boolean).join('\n') };
+}
+
 export async function nixSyncCheck(ctx: CheckContext): Promise<CheckResult> {
   const started = performance.now();
   const elapsed = () => performance.now() - started;
   try {
     const matches = await resourceMatcher(ctx.config.resources);
+    if (ctx.whole) return await wholeNixSync(ctx, matches, elapsed);
     if (!touchesNixSync(ctx.changes, matches)) {
       const present = (await ctx.reader.read(ctx.target, CARGO_NIX)) !== null;
       return present

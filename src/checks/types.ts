@@ -14,6 +14,11 @@ export interface CheckContext {
   base: Source | null;
   /** What changed from base to target. */
   changes: Change[];
+  /**
+   * Judge the target's whole state (`check --all`): every rule over every file, not only what
+   * the change touched; `base` and `changes` then only give context (edits to protected migrations).
+   */
+  whole?: boolean;
   reporter: Reporter;
 }
 

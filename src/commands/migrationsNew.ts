@@ -103,7 +103,7 @@ export function nextFiles(scheme: Scheme, slug: string, local: Migration[], onRe
   return [scheme.format(number, width, slug, 'up'), scheme.format(number, width, slug, 'down')];
 }
 
-async function chooseFolder(root: string, flag: string | boolean | undefined, globs: string[], listing: string[]): Promise<string> {
+async function chooseFolder(root: string, flag: ParsedArgs['flags'][string], globs: string[], listing: string[]): Promise<string> {
   if (typeof flag === 'string') {
     const folder = posix.normalize(flag.replace(/\\/g, '/')).replace(/\/+$/, '');
     if (folder.startsWith('../') || posix.isAbsolute(folder)) {

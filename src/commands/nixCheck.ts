@@ -4,6 +4,7 @@ import { loadConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { BlobReader, commitSource, getStagedChanges, headCommit, INDEX, repoPaths } from '../git.js';
 import { checkNixSync } from '../nix/rules.js';
+import { pasteable } from '../invocation.js';
 import { Reporter } from '../report.js';
 
 /*
@@ -42,7 +43,7 @@ export async function run(args: ParsedArgs): Promise<number> {
   const exitCode = result.verdict === 'in-sync' ? 0 : result.verdict === 'out-of-sync' ? 1 : 2;
   if (json) {
     const { verdict, findings, summary, reason, notes, warnings, lockHash, stamp, fix } = result;
-    process.stdout.write(`${JSON.stringify({ verdict, exitCode, state: mode, summary, reason, findings, warnings, notes, lockHash, stamp, fix }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ verdict, exitCode, state: mode, summary, reason, findings, warnings, notes: notes.map((n) => pasteable(n)), lockHash, stamp, fix: pasteable(fix) }, null, 2)}\n`);
     return exitCode;
   }
   const reporter = new Reporter();

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../proc.js';
+import { CHECK_IDS } from '../checkIds.js';
+import { didYouMean } from '../didYouMean.js';
 import { parseSkip } from '../skip.js';
 import { error, ok, warn, type Finding } from './types.js';
 
@@ -47,7 +49,7 @@ export function skipVariables(env: NodeJS.ProcessEnv = process.env): Finding[] {
     return [error('skip', `${request.source} is exported in this shell: your hooks are off`, `unset ${request.source?.split('=')[0]}`)];
   }
   if (request.ids.length || request.unknown.length) {
-    const unknown = request.unknown.length ? `; unknown ids ${request.unknown.join(', ')}` : '';
+    const unknown = request.unknown.length ? `; unknown ids ${request.unknown.map((id) => `${id}${didYouMean(id, CHECK_IDS)}`).join(', ')}` : '';
     return [
       warn('skip', `${request.source} is exported in this shell: ${request.ids.join(', ') || 'nothing'} skipped on every commit${unknown}`, 'unset LOOM_GUARD_SKIP'),
     ];

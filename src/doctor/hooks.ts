@@ -1,11 +1,22 @@
 import { access, constants, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { packageRoot, shellWord } from '../invocation.js';
 import { pathExists } from '../fsx.js';
 import { git, type RepoPaths } from '../git.js';
 import { CHAINED_SUFFIX, HOOKS, isOurs } from '../install.js';
 import { commandExists, run } from '../proc.js';
 import { version } from '../version.js';
 import { error, ok, warn, type Finding } from './types.js';
+
+/**
+ * How to give the hooks a loom-guard again, with commands that work today: this very copy (the one
+ * running doctor) recorded by install, or added to the repository from its folder. The npm
+ * registry name is not published yet.
+ */
+function installFix(): string {
+  const folder = packageRoot();
+  return `loom-guard install (records this loom-guard, ${folder}, in the hooks), or add it to the repository: npm install --save-dev ${shellWord(folder)}, then npx loom-guard install`;
+}
 
 /** The loom-guard a shim would start, in the shim's own order, or null. */
 async function resolveFromShim(root: string, shim: string): Promise<{ how: string; command: string[] } | null> {
@@ -37,12 +48,12 @@ export async function hookFindings(paths: RepoPaths): Promise<Finding[]> {
     const path = join(paths.hooksDir, hook);
     const content = await readFile(path, 'utf8').catch(() => null);
     if (content === null) {
-      findings.push(error(hook, `no ${hook} hook in ${paths.hooksDir}: the guard is off`, 'npx loom-guard install'));
+      findings.push(error(hook, `no ${hook} hook in ${paths.hooksDir}: the guard is off`, 'loom-guard install'));
       continue;
     }
     if (!isOurs(content)) {
       findings.push(
-        error(hook, `${path} was not written by loom-guard: loom-guard does not run`, 'npx loom-guard install (keeps that hook and runs it first)'),
+        error(hook, `${path} was not written by loom-guard: loom-guard does not run`, 'loom-guard install (keeps that hook and runs it first)'),
       );
       continue;
     }
@@ -54,7 +65,7 @@ export async function hookFindings(paths: RepoPaths): Promise<Finding[]> {
     const chained = await pathExists(path + CHAINED_SUFFIX);
     const resolved = await resolveFromShim(paths.root, content);
     if (!resolved) {
-      findings.push(error(hook, `${hook} cannot find loom-guard (node_modules/.bin, PATH, recorded path): every commit fails`, 'npm install --save-dev loom-guard, then npx loom-guard install'));
+      findings.push(error(hook, `${hook} cannot find loom-guard (node_modules/.bin, PATH, recorded path): every commit fails`, installFix()));
       continue;
     }
     const [command, ...args] = resolved.command as [string, ...string[]];
@@ -62,9 +73,9 @@ export async function hookFindings(paths: RepoPaths): Promise<Finding[]> {
     const found = v && v.exitCode === 0 ? v.stdout.toString('utf8').trim() : null;
     const chain = chained ? `; runs your previous hook (${hook}${CHAINED_SUFFIX}) first` : '';
     if (!found) {
-      findings.push(error(hook, `${hook} finds loom-guard through ${resolved.how} but it does not start`, 'npm install (or npx loom-guard install again)'));
+      findings.push(error(hook, `${hook} finds loom-guard through ${resolved.how} but it does not start`, 'npm install (or loom-guard install again)'));
     } else if (found !== version()) {
-      findings.push(warn(hook, `${hook} installed, runs loom-guard ${found} (through ${resolved.how}), this is ${version()}${chain}`, 'npx loom-guard install'));
+      findings.push(warn(hook, `${hook} installed, runs loom-guard ${found} (through ${resolved.how}), this is ${version()}${chain}`, 'loom-guard install'));
     } else {
       findings.push(ok(hook, `${hook} installed, runs loom-guard ${found} through ${resolved.how}${chain}`));
     }

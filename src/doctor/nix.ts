@@ -55,10 +55,20 @@ export async function nixFindings(paths: RepoPaths, config: Config): Promise<Fin
       else findings.push(error('stamp', `resources stamp ${stamp.sha256.slice(0, 12)}… is stale (the ${want.files} staged resources hash to ${want.sha256.slice(0, 12)}…)`, FIX));
     }
 
-    // The same choice nix update makes, so doctor names the generator it will really run.
-    const { pickGenerator } = await import('../commands/nixUpdate.js');
+    // The same choice nix update makes, so doctor names the generator it will really run, and
+    // probes what that one needs: `nix run github:…` needs nix-command and flakes switched on.
+    const { featuresFix, nixFeatures, pickGenerator } = await import('../nix/generator.js');
     const generator = await pickGenerator(config.regenerate);
-    if (generator) findings.push(ok('generator', `nix update runs ${generator.command.join(' ')} (${generator.why})`));
+    const features = generator?.source === 'nix' ? await nixFeatures() : null;
+    if (generator && features?.missing.length) {
+      findings.push(
+        error(
+          'generator',
+          `nix update runs ${generator.command.join(' ')} (${generator.why}), but ${features.version} has ${features.missing.join(' and ')} switched off: nix run fails, and nix update can only stamp`,
+          featuresFix(features.missing),
+        ),
+      );
+    } else if (generator) findings.push(ok('generator', `nix update runs ${generator.command.join(' ')} (${generator.why})${features ? `; ${features.version} has nix-command and flakes on` : ''}`));
     else {
       findings.push(
         warn('generator', 'none of cargo2nix-update, cargo2nix, nix is on PATH: nix update can only stamp, not regenerate', 'install cargo2nix 0.12, or set "regenerate" in .loom-guard.json'),

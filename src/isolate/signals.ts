@@ -1,3 +1,4 @@
+import { Progress } from '../progress.js';
 import { runningChildren } from '../proc.js';
 import { releaseAllSync } from './lock.js';
 
@@ -42,6 +43,8 @@ function onSignal(signal: NodeJS.Signals): void {
   // A second Ctrl-C while the tree is being put back must not cut the restore short.
   if (received) return;
   received = signal;
+  // A progress line left on screen would swallow the first line of what the cleanups report.
+  Progress.clearAll();
   void (async () => {
     await stopChildren();
     for (const cleanup of [...cleanups].reverse()) {

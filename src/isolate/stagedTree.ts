@@ -157,6 +157,10 @@ export class StagedTree implements AsyncDisposable {
       await tree.hiding?.catch(() => {});
       const outcome = await tree.restore();
       if (outcome) reportOutcome(outcome, options.reporter);
+      const back = !outcome
+        ? 'nothing had been hidden yet; your working tree is as it was'
+        : `${outcome.unsafe.length ? 'the rest of ' : ''}your working tree is back as it was (${outcome.restored} hidden item${outcome.restored === 1 ? '' : 's'} put back)`;
+      options.reporter.note(`interrupted (${interrupted()}): ${back}; nothing was committed`);
     });
     try {
       await faultPoint('locked');

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { ok, warn, type Finding } from '../doctor/types.js';
 import type { RepoPaths } from '../git.js';
 import { findLintStagedConfigs } from './configs.js';
+import { reinstallCommand } from '../invocation.js';
 
 /** doctor: the lint-staged configurations found, and whether lint-staged can be loaded for them. */
 export async function lintStagedFindings(paths: RepoPaths, config: Config | null): Promise<Finding[]> {
@@ -16,7 +17,7 @@ export async function lintStagedFindings(paths: RepoPaths, config: Config | null
   } catch {
     version = null;
   }
-  if (!version) return [warn('lint-staged', `${files} configure lint-staged, but loom-guard cannot load it`, 'reinstall loom-guard (npm install), which depends on lint-staged 16')];
+  if (!version) return [warn('lint-staged', `${files} configure lint-staged, but loom-guard cannot load it`, `reinstall loom-guard's dependencies, lint-staged 16 among them: ${reinstallCommand()}`)];
   const push = config?.lintStagedOnPush ? '; also on pushed tips (lintStagedOnPush)' : '';
   return [ok('lint-staged', `lint-staged ${version} runs ${files} at pre-commit${push}`)];
 }

@@ -7,6 +7,7 @@ import { Progress } from '../progress.js';
 import { colourEnabled, type CheckResult } from '../report.js';
 import { runLintStaged } from './api.js';
 import { findLintStagedConfigs } from './configs.js';
+import { failedTasksResult } from './failure.js';
 import { matchedPaths } from './match.js';
 
 /*
@@ -52,13 +53,7 @@ const run: CheckGroupRun = async (ctx: CheckContext) => {
     await edits.revert(outside);
     if (!outcome.ok) {
       await edits.revert(fixed);
-      return [
-        result('fail', `${counted}: a task failed`, {
-          details: outcome.output || 'a lint-staged task failed without output',
-          fix: 'fix what the task reports above, git add the files, commit again (skip once: LOOM_GUARD_SKIP=lint-staged)',
-          durationMs: elapsed(),
-        }),
-      ];
+      return [failedTasksResult(outcome, counted, 'fix what the task reports above, git add the files, commit again (skip once: LOOM_GUARD_SKIP=lint-staged)', elapsed())];
     }
     const fixes = await applyFixes(edits, root, fixed);
     if (fixes.blocked.length) {

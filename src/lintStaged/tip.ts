@@ -7,6 +7,7 @@ import { EMPTY_TREE, git, gitText, headCommit, repoPaths } from '../git.js';
 import { colourEnabled, type CheckResult } from '../report.js';
 import { runLintStaged } from './api.js';
 import { findLintStagedConfigs } from './configs.js';
+import { failedTasksResult } from './failure.js';
 
 /*
  * lint-staged on a pushed tip (config `lintStagedOnPush`): the tasks on the files the pushed
@@ -53,7 +54,7 @@ const run: TipRun = async (ctx: TipContext) => {
     if (inPlace && changed.length) await gitText(root, ['checkout', '--', ...changed.map((p) => `:(literal)${p}`)]);
     const durationMs = performance.now() - started;
     const at = inPlace ? 'in place' : 'in a temporary worktree';
-    if (!outcome.ok) return result('fail', `a task failed on the pushed tip (${at})`, { details: outcome.output, fix: 'fix what the task reports above, commit, push again', durationMs });
+    if (!outcome.ok) return failedTasksResult(outcome, `pushed tip (${at})`, 'fix what the task reports above, commit, push again', durationMs);
     if (changed.length) {
       return result('fail', `a fixer changes ${changed.length} file(s) of the pushed tip`, { details: changed.join('\n'), fix: 'commit the fixed files (git commit runs the fixers), push again', durationMs });
     }

@@ -2,7 +2,7 @@ import type { CheckId } from '../checkIds.js';
 import { commitGroups as definedCommitGroups } from '../checks/definitions.js';
 import type { CheckGroup } from '../checks/types.js';
 import type { Config } from '../config.js';
-import { commitSource, getChangesBetween, gitText, type BlobReader, type RepoPaths } from '../git.js';
+import { commitSource, getChangesBetween, git, gitText, type BlobReader, type RepoPaths } from '../git.js';
 import { Reporter, type CheckResult, type ReporterStream } from '../report.js';
 import { runCheckGroups } from '../runChecks.js';
 import type { SkipRequest } from '../skip.js';
@@ -133,4 +133,34 @@ export async function runCommitChecks(commits: CommitInfo[], options: CommitChec
   for (const line of notes) process.stderr.write(line);
   for (const id of ids) options.reporter.check(aggregate(id, perId.get(id) ?? [], commits.length));
   return failedCommits;
+}
+
+/**
+ * `check --all`: the per-commit rules on one commit's whole state, not on its change: every
+ * migration rule over every migration, nix-sync on the whole tree. What changed since the
+ * protected ref forked (every file, without one) gives the rules their context, so a migration
+ * of the ref edited anywhere on this branch is still an edit. Returns [commit] when it failed.
+ */
+export async function runWholeTreeChecks(commit: CommitInfo, options: CommitCheckOptions): Promise<CommitInfo[]> {
+  const { paths, config, reporter } = options;
+  const { resolveProtectedRef } = await import('../migrations/protectedRef.js');
+  const ref = await resolveProtectedRef(paths.root, config);
+  const fork = ref.ref ? await git(paths.root, ['merge-base', ref.commit, commit.sha]) : null;
+  const base = fork && fork.exitCode === 0 ? fork.stdout.toString('utf8').trim() : null;
+  const first = reporter.results.length;
+  await runCheckGroups(
+    {
+      paths,
+      config,
+      reader: options.reader,
+      target: commitSource(commit.sha),
+      base: base ? commitSource(base) : null,
+      changes: await getChangesBetween(paths.root, base, commit.sha),
+      reporter,
+      whole: true,
+    },
+    options.groups ?? commitGroups(),
+    options.skip,
+  );
+  return reporter.results.slice(first).some((r) => r.status === 'fail') ? [commit] : [];
 }

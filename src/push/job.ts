@@ -4,8 +4,10 @@ import { loadConfig } from '../config.js';
 import { BlobReader, repoPaths } from '../git.js';
 import { Reporter, type CheckResult } from '../report.js';
 import { announceSkips } from '../runChecks.js';
+import { withOnly } from '../skip.js';
+import type { CheckId } from '../checkIds.js';
 import { PushCache, verdictFingerprint } from './cache.js';
-import { describeCommits, runCommitChecks, type CommitInfo } from './commitChecks.js';
+import { describeCommits, runCommitChecks, runWholeTreeChecks, type CommitInfo } from './commitChecks.js';
 import { FullChecker } from './fullCheck.js';
 import { pushTreeLayout } from './pushTree.js';
 import { runTipChecks } from './tipChecks.js';
@@ -25,6 +27,11 @@ export interface PushTarget {
   commits: PushedCommit[];
   /** The commit the full check runs on, or null (a deletion). */
   tip: string | null;
+  /**
+   * Judge the tip's whole tree (`check --all`): the per-commit rules on its whole state instead
+   * of on each commit's change, and the cargo steps on the whole workspace.
+   */
+  whole?: boolean;
 }
 
 export interface TargetOutcome {
@@ -43,12 +50,12 @@ export interface PushJobResult {
 export async function runPushJob(
   cwd: string,
   targets: PushTarget[],
-  options: { what: string; reporter?: Reporter; out?: (text: string) => void },
+  options: { what: string; reporter?: Reporter; out?: (text: string) => void; only?: ReadonlySet<CheckId> },
 ): Promise<PushJobResult> {
   const started = performance.now();
   const reporter = options.reporter ?? new Reporter();
   const out = options.out ?? ((text: string) => void process.stderr.write(text));
-  const skip = announceSkips(reporter);
+  const skip = withOnly(announceSkips(reporter), options.only);
   if (skip.all) return { exitCode: 0, targets: [] };
   const paths = await repoPaths(cwd);
   const { config } = await loadConfig(paths.root);
@@ -59,6 +66,8 @@ export async function runPushJob(
   fingerprint.catch(() => undefined); // awaited by the cache; never an unhandled rejection meanwhile
   const cache = new PushCache(join(paths.commonDir, 'loom-guard'), fingerprint);
   const full = new FullChecker({ paths, config, reporter, skip, cache, layout });
+  // A whole tree is checked on the whole workspace, whatever pushScope says for pushes.
+  const wholeFull = targets.some((t) => t.whole) ? new FullChecker({ paths, config: { ...config, pushScope: 'workspace' }, reporter, skip, cache, layout }) : full;
   const reader = new BlobReader(paths.root);
   const outcomes: TargetOutcome[] = [];
   const checkedCommits = new Set<string>();
@@ -68,15 +77,17 @@ export async function runPushJob(
       const fresh = target.commits.filter((c) => !checkedCommits.has(c.sha));
       const again = target.commits.length - fresh.length;
       const counted = `${target.commits.length} commit${target.commits.length === 1 ? '' : 's'}`;
-      out(`${kleur.bold(target.label)}  ${target.kind}${target.tip ? `, ${counted}${again ? ` (${again} checked above)` : ''}` : ''}\n`);
+      const extent = target.whole && target.tip ? ` at ${target.tip.slice(0, 7)}` : target.tip ? `, ${counted}${again ? ` (${again} checked above)` : ''}` : '';
+      out(`${kleur.bold(target.label)}  ${target.kind}${extent}\n`);
       if (!target.tip) {
         outcomes.push({ label: target.label, kind: target.kind, failedCommits: [], failedSteps: [], results: [] });
         continue;
       }
       for (const c of fresh) checkedCommits.add(c.sha);
       const infos = await describeCommits(paths.root, fresh);
-      const failedCommits = await runCommitChecks(infos, { paths, config, reader, reporter, skip });
-      const { failed } = await full.check(target.tip, target.label);
+      const commitOptions = { paths, config, reader, reporter, skip };
+      const failedCommits = target.whole ? await runWholeTreeChecks((await describeCommits(paths.root, [{ sha: target.tip, parent: null }]))[0] as CommitInfo, commitOptions) : await runCommitChecks(infos, commitOptions);
+      const { failed } = await (target.whole ? wholeFull : full).check(target.tip, target.label);
       await runTipChecks({ paths, config, reporter, tip: target.tip, commits: target.commits }, skip);
       outcomes.push({ label: target.label, kind: target.kind, failedCommits, failedSteps: failed, results: reporter.results.slice(first) });
     }

@@ -1,4 +1,5 @@
 import { GuardError } from '../errors.js';
+import { reinstallCommand } from '../invocation.js';
 import { loadNodeEngine } from './node.js';
 import type { Engine, EngineName } from './types.js';
 
@@ -22,7 +23,7 @@ async function load(name: EngineName): Promise<Engine> {
       return await (await import('./wasm.js')).loadWasmEngine();
     } catch (error) {
       // A missing or damaged package is a set-up problem: one line, exit 2, not a stack trace.
-      throw new GuardError(`cannot load the SQLite WASM build (@sqlite.org/sqlite-wasm): ${(error as Error).message.split('\n')[0]}: reinstall loom-guard's dependencies (npm ci)`);
+      throw new GuardError(`cannot load the SQLite WASM build (@sqlite.org/sqlite-wasm): ${(error as Error).message.split('\n')[0]}: reinstall loom-guard's dependencies: ${reinstallCommand()}`);
     }
   }
   const engine = loadNodeEngine();

@@ -7,6 +7,11 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI = join(ROOT, 'dist/cli.js');
+/**
+ * How loom-guard's messages spell a command in the tests: loom-guard is neither on PATH nor in the
+ * test repository's node_modules, so a pasteable line names this CLI (src/invocation.ts).
+ */
+export const LG = `node ${CLI}`;
 // The chosen corpus: ../shared/corpus when present, else test/fixtures/corpus (see corpus.mjs).
 export { CORPUS } from './corpus.mjs';
 

@@ -12,6 +12,8 @@ const migrations: CheckDefinition<'migrations'> = {
   ],
   staged: runner,
   commit: runner,
+  // It reads every state through the BlobReader: the working tree too.
+  files: runner,
   doctor: {
     key: 'migrations',
     load: async () => {

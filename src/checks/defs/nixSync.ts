@@ -9,6 +9,8 @@ const nixSync: CheckDefinition<'nix-sync'> = {
   relevant: ({ config }) => ['Cargo.toml', '*/Cargo.toml', 'Cargo.lock', 'Cargo.nix', ...config.resources],
   staged: runner,
   commit: runner,
+  // It reads every state through the BlobReader: the working tree too.
+  files: runner,
   doctor: {
     key: 'nix',
     load: async () => {

@@ -35,6 +35,7 @@ export function rustRelevant(facts: RelevanceFacts): string[] | null {
 }
 
 export const cargoGroup: GroupRunner = { group: 'cargo', load: async () => (await import('../cargoStaged.js')).default };
+export const cargoFilesGroup: GroupRunner = { group: 'cargo', load: async () => (await import('../cargoFiles.js')).default };
 
 export const rustProbe: DoctorProbe = {
   key: 'rust',
