@@ -1,6 +1,7 @@
 import type { CheckId } from './checkIds.js';
 import type { CheckDefinition, RelevanceFacts } from './checks/definition.js';
 import { CHECKS } from './checks/definitions.js';
+import { globToCase } from './shimGlob.js';
 
 /*
  * The patterns the pre-commit shim uses to decide, without Node, that nothing relevant is staged.
@@ -11,20 +12,19 @@ import { CHECKS } from './checks/definitions.js';
 /** Files whose change since install means the shim's patterns may be stale: Node decides then. */
 export const WATCH_FILES = ['.loom-guard.json', 'package.json', 'Cargo.toml'];
 
-/** The files the config comes from: relevant whatever the checks say (Node refreshes the shim). */
-const CONFIG_SOURCES = ['.loom-guard.json', 'package.json'];
-
-const SAFE = /^[A-Za-z0-9_./*?-]+$/;
-
 /**
- * A cargo/picomatch glob as a sh `case` pattern that matches at least the same paths (sh's `*`
- * also crosses `/`, which only widens it). Null when it cannot be expressed.
+ * Files that change what is relevant (the config, a lint-staged config, a crate's manifest), at any
+ * depth: staging one always hands over, whatever the checks say, and Node refreshes the shim.
  */
-export function globToCase(glob: string): string | null {
-  const trimmed = glob.replace(/^\.\//, '').replace(/\/+$/, '');
-  if (!trimmed || !SAFE.test(trimmed)) return null;
-  return trimmed.replace(/\*\*/g, '*').replace(/\*+/g, '*');
-}
+export const CONFIG_SOURCES = [
+  '.loom-guard.json',
+  'package.json',
+  'package.yaml',
+  'package.yml',
+  '.lintstagedrc*',
+  'lint-staged.config.*',
+  'Cargo.toml',
+].flatMap((name) => [name, `*/${name}`]);
 
 export interface ShimPatterns {
   patterns: string[];
@@ -38,8 +38,13 @@ export function checkPatterns(facts: RelevanceFacts): Array<{ id: CheckId; patte
   return CHECKS.filter((c) => c.staged).map((check) => {
     const globs = (check as CheckDefinition<CheckId>).relevant?.(facts) ?? null;
     if (globs === null) return { id: check.id, patterns: null };
-    const patterns = globs.map(globToCase);
-    return { id: check.id, patterns: patterns.includes(null) ? null : [...new Set(patterns as string[])] };
+    const patterns: string[] = [];
+    for (const glob of globs) {
+      const own = globToCase(glob);
+      if (own === null) return { id: check.id, patterns: null };
+      patterns.push(...own);
+    }
+    return { id: check.id, patterns: [...new Set(patterns)] };
   });
 }
 
@@ -58,6 +63,7 @@ export function shimPatterns(facts: RelevanceFacts): ShimPatterns | null {
 
 /** The sh function the shim calls for each staged path. */
 export function relevantFunction(shim: ShimPatterns): string {
-  // Patterns hold only [A-Za-z0-9_./*?-]: nothing a shell could read as code.
+  // Patterns are `*`, `?`, [A-Za-z0-9_./-] and single-quoted literals (shimGlob.ts): nothing a
+  // shell could read as code.
   return `relevant() {\n  case $1 in\n    ${shim.patterns.join(' | ')}) return 0 ;;\n  esac\n  return 1\n}`;
 }

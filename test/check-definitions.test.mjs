@@ -43,7 +43,7 @@ test('lint-staged globs become shim globs, widening to the config folder where s
   const { relevantGlobs } = await import(join(ROOT, 'dist/lintStaged/globs.js'));
   const { parseConfigGlobs } = await import(join(ROOT, 'dist/lintStaged/configs.js'));
   const { matchedPaths } = await import(join(ROOT, 'dist/lintStaged/match.js'));
-  assert.equal(relevantGlobs({ file: 'web/package.json', dir: 'web', globs: ['*.{js,ts}', 'src/*.css'] }), ['web/*.js', 'web/**/*.js', 'web/*.ts', 'web/**/*.ts', 'web/src/*.css']);
+  assert.equal(relevantGlobs({ file: 'web/package.json', dir: 'web', globs: ['*.{js,ts}', 'src/*.css'] }), ['web/*.{js,ts}', 'web/**/*.{js,ts}', 'web/src/*.css']);
   assert.equal(relevantGlobs({ file: 'web/package.json', dir: 'web', globs: ['!(*.md)'] }), ['web', 'web/**']);
   assert.equal(relevantGlobs({ file: 'web/.lintstagedrc.js', dir: 'web', globs: null }), ['web', 'web/**']);
   assert.equal(relevantGlobs({ file: '.lintstagedrc.js', dir: '', globs: null }), ['*']);

@@ -20,7 +20,21 @@ export function matchedPaths(configs: LintStagedConfig[], paths: string[]): stri
       continue;
     }
     const rel = owner.dir ? posix.relative(owner.dir, path) : path;
-    if (owner.globs.some((g) => picomatch(g, { dot: true, matchBase: !g.includes('/') })(rel))) out.push(path);
+    if (owner.globs.some((g) => lintStagedMatch(g, rel))) out.push(path);
   }
   return out;
+}
+
+/**
+ * One glob on one config-relative path, with lint-staged's own picomatch options. A glob picomatch
+ * refuses (an unbalanced bracket) matches: lint-staged then runs and reports its own error.
+ */
+export function lintStagedMatch(glob: string, rel: string): boolean {
+  try {
+    // posixSlashes is picomatch's, missing from its types.
+    const options: picomatch.PicomatchOptions & { posixSlashes: boolean } = { dot: true, matchBase: !glob.includes('/'), posixSlashes: true, strictBrackets: true };
+    return picomatch(glob, options)(rel);
+  } catch {
+    return true;
+  }
 }
