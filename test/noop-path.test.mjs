@@ -115,6 +115,14 @@ test('a commit that adds a crate folder refreshes the shim, so its files become 
   repo.remove();
 });
 
+test('a staged config that changes relevance hands over, at any depth, whatever the checks say', () => {
+  const repo = repoWithUnreachableNode();
+  for (const path of ['docs/package.json', 'docs/.lintstagedrc.json', 'docs/.lintstagedrc', 'docs/lint-staged.config.mjs', 'docs/sub/.loom-guard.json', 'docs/sub/Cargo.toml', 'package.yaml', 'docs/package.yml']) {
+    assert.ok(handedOver(repo, write(path, path.endsWith('.json') ? '{}\n' : 'x\n')), path);
+  }
+  repo.remove();
+});
+
 test('deletions and renames of relevant paths hand over', () => {
   const repo = repoWithUnreachableNode();
   assert.ok(
