@@ -29,7 +29,8 @@ const COMMANDS: Record<string, Command> = {
     usage: 'loom-guard install',
     summary: 'write the pre-commit and pre-push hooks of this repository',
     help: `Writes the pre-commit and pre-push hooks where git looks for them (git rev-parse --git-path
-hooks: honours core.hooksPath and linked worktrees). A hook loom-guard did not write is kept as
+hooks: honours core.hooksPath and linked worktrees), with pre-merge-commit, and post-checkout,
+post-merge and post-rewrite, which keep pre-commit's no-op patterns current. A hook loom-guard did not write is kept as
 <hook>.loom-guard-chained and still runs before loom-guard; uninstall puts it back byte for byte.
 Running install again refreshes the shims and changes nothing else.`,
     flags: {},
@@ -69,6 +70,33 @@ run on exactly the merge result that is staged. git merge --no-verify skips them
 and the tip of each pushed ref (${cargoTipIds().join(', ')} on the workspace${TIP_RUNS.length ? `; ${TIP_RUNS.join(', ')} when the config asks` : ''}).`,
     flags: {},
     load: () => import('./commands/prePush.js'),
+  },
+  'post-checkout': {
+    usage: 'loom-guard post-checkout',
+    summary: 'what the post-checkout hook runs: refreshes the pre-commit hook\'s patterns after git checkout and switch',
+    help: `The post-checkout hook starts it only when a config, a lint-staged config or a Cargo.toml changed:
+it re-renders the pre-commit shims' no-op patterns, so the next commit sees a lint-staged config or
+a crate that arrived this way. It never fails the git command.`,
+    flags: {},
+    load: () => import('./commands/refreshShim.js'),
+  },
+  'post-merge': {
+    usage: 'loom-guard post-merge',
+    summary: 'what the post-merge hook runs: refreshes the pre-commit hook\'s patterns after git merge and pull',
+    help: `The post-merge hook starts it only when a config, a lint-staged config or a Cargo.toml changed:
+it re-renders the pre-commit shims' no-op patterns, so the next commit sees a lint-staged config or
+a crate that arrived this way. It never fails the git command.`,
+    flags: {},
+    load: () => import('./commands/refreshShim.js'),
+  },
+  'post-rewrite': {
+    usage: 'loom-guard post-rewrite',
+    summary: 'what the post-rewrite hook runs: refreshes the pre-commit hook\'s patterns after git rebase and commit --amend',
+    help: `The post-rewrite hook starts it only when a config, a lint-staged config or a Cargo.toml changed:
+it re-renders the pre-commit shims' no-op patterns, so the next commit sees a lint-staged config or
+a crate that arrived this way. It never fails the git command.`,
+    flags: {},
+    load: () => import('./commands/refreshShim.js'),
   },
   check: {
     usage: 'loom-guard check [ID...] [--staged | --all | --range A..B] [--files PATH...] [--json]',

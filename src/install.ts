@@ -15,8 +15,12 @@ import { relevantFunction, shimPatterns, WATCH_FILES, type ShimPatterns } from '
  */
 
 // pre-merge-commit: git runs it (not pre-commit) for a merge that commits without conflicts.
-export const HOOKS = ['pre-commit', 'pre-merge-commit', 'pre-push'] as const;
+// post-checkout, post-merge and post-rewrite refresh the pre-commit shims' patterns when a
+// checkout, pull or rebase brings a config or a crate manifest (refreshShims).
+export const HOOKS = ['pre-commit', 'pre-merge-commit', 'pre-push', 'post-checkout', 'post-merge', 'post-rewrite'] as const;
 export type HookName = (typeof HOOKS)[number];
+/** The shims that carry no-op patterns. */
+export const PATTERN_HOOKS = ['pre-commit', 'pre-merge-commit'] as const;
 
 /** Every shim carries this marker; a hook without it is not ours. */
 export const SHIM_MARKER = 'loom-guard-shim v1';
@@ -34,7 +38,7 @@ export async function renderShim(hook: HookName, root: string): Promise<string> 
   let shim = template
     .replace(/^recorded_node=''$/m, `recorded_node=${shellQuote(process.execPath)}`)
     .replace(/^recorded_cli=''$/m, `recorded_cli=${shellQuote(cliPath)}`);
-  if (hook === 'pre-commit' || hook === 'pre-merge-commit') {
+  if ((PATTERN_HOOKS as readonly string[]).includes(hook)) {
     const patterns = await repoShimPatterns(root);
     if (patterns) {
       shim = shim
@@ -84,23 +88,67 @@ export async function shimIsStale(root: string, hookPath: string): Promise<boole
   return false;
 }
 
+/** The part of a shim its patterns decide (the no-op switch, watched files, the sh function). */
+export function patternPart(shim: string): string {
+  const lines = shim.split('\n');
+  const start = lines.findIndex((l) => /^fast_path=/.test(l));
+  const end = lines.findIndex((l, i) => i > start && l === '}');
+  const oneLine = lines.findIndex((l) => l.startsWith('relevant() { return 0; }'));
+  return lines.slice(start, Math.max(end, oneLine) + 1).join('\n');
+}
+
+/** Only a shim rendered by install records a loom-guard; the shipped one (core.hooksPath) is never rewritten. */
+const renderedByInstall = (shim: string | null): shim is string => shim !== null && isOurs(shim) && !/^recorded_cli=''$/m.test(shim);
+
 /**
- * Re-renders an installed pre-commit shim whose patterns may be stale: a config or root manifest
- * newer than the shim, or a commit that adds, moves or removes a Cargo.toml (a new crate folder).
+ * The installed pattern shims whose patterns differ from what the repository says now, each with
+ * the shim it should be. Empty when none is installed or all are current.
  */
-export async function refreshStaleShim(root: string, hooksDir: string, manifestsChanged = false): Promise<boolean> {
-  let refreshed = false;
-  for (const hook of ['pre-commit', 'pre-merge-commit'] as const) {
+export async function staleShims(root: string, hooksDir: string): Promise<Array<{ hook: (typeof PATTERN_HOOKS)[number]; path: string; fresh: string }>> {
+  const out = [];
+  for (const hook of PATTERN_HOOKS) {
     const path = join(hooksDir, hook);
     const current = await readTextOrNull(path);
-    // Only a shim rendered by install carries patterns; the shipped one (core.hooksPath into
-    // node_modules) is never rewritten.
-    if (!isOurs(current) || !current?.includes('\nfast_path=1\n')) continue;
-    if (!manifestsChanged && !(await shimIsStale(root, path))) continue;
-    await writeShim(path, await renderShim(hook, root));
+    if (!renderedByInstall(current)) continue;
+    const fresh = await renderShim(hook, root);
+    if (patternPart(fresh) !== patternPart(current)) out.push({ hook, path, fresh });
+  }
+  return out;
+}
+
+/**
+ * Re-renders the installed pattern shims whose patterns are no longer what the repository says
+ * (after a checkout, pull or rebase, or a commit that changes a config). A shim whose watched files
+ * are newer is rewritten even when unchanged, so its mtime stops handing every commit to Node.
+ */
+export async function refreshShims(root: string, hooksDir: string): Promise<boolean> {
+  let refreshed = false;
+  const stale = new Map((await staleShims(root, hooksDir)).map((s) => [s.path, s.fresh]));
+  for (const hook of PATTERN_HOOKS) {
+    const path = join(hooksDir, hook);
+    let fresh = stale.get(path);
+    if (fresh === undefined && (await shimIsStale(root, path))) {
+      const current = await readTextOrNull(path);
+      if (renderedByInstall(current)) fresh = await renderShim(hook, root);
+    }
+    if (fresh === undefined) continue;
+    await writeShim(path, fresh);
     refreshed = true;
   }
   return refreshed;
+}
+
+/**
+ * At the end of a Node run of pre-commit: refresh when a staged path may change the patterns (a
+ * config, a manifest) or a watched file is newer than the shim.
+ */
+export async function refreshStaleShim(root: string, hooksDir: string, manifestsChanged = false): Promise<boolean> {
+  if (!manifestsChanged) {
+    let anyStale = false;
+    for (const hook of PATTERN_HOOKS) anyStale ||= await shimIsStale(root, join(hooksDir, hook));
+    if (!anyStale) return false;
+  }
+  return refreshShims(root, hooksDir);
 }
 
 async function writeShim(path: string, shim: string): Promise<void> {

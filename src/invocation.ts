@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
  */
 
 /** The first word of every command (cli.ts): only `loom-guard <one of these>` is a command line. */
-const COMMANDS = ['install', 'uninstall', 'pre-commit', 'pre-merge-commit', 'pre-push', 'check', 'doctor', 'nix', 'migrations', 'demo', 'cache'];
+const COMMANDS = ['install', 'uninstall', 'pre-commit', 'pre-merge-commit', 'pre-push', 'post-checkout', 'post-merge', 'post-rewrite', 'check', 'doctor', 'nix', 'migrations', 'demo', 'cache'];
 
 const executable = (file: string) => {
   try {

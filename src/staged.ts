@@ -51,9 +51,8 @@ export async function runStaged(cwd: string, reporter = new Reporter(), options:
   // The config or workspace manifest changed since install: bring the shim's no-op patterns up to date.
   const { refreshStaleShim } = await import('./install.js');
   const { isConfigName } = await import('./lintStaged/configs.js');
-  const manifestsChanged = changes.some(
-    (c) => (c.status !== 'M' && [c.path, c.oldPath].some((p) => p?.endsWith('Cargo.toml'))) || [c.path, c.oldPath].some((p) => p !== undefined && isConfigName(p)),
-  );
+  const changesRelevance = (p: string | undefined) => p !== undefined && (isConfigName(p) || /(^|\/)(Cargo\.toml|\.loom-guard\.json)$/.test(p));
+  const manifestsChanged = changes.some((c) => changesRelevance(c.path) || changesRelevance(c.oldPath));
   await refreshStaleShim(paths.root, paths.hooksDir, manifestsChanged).catch(() => false);
   return reporter.failed() ? 1 : 0;
 }

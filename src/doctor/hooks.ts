@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { packageRoot, shellWord } from '../invocation.js';
 import { pathExists } from '../fsx.js';
 import { git, type RepoPaths } from '../git.js';
-import { CHAINED_SUFFIX, HOOKS, isOurs } from '../install.js';
+import { CHAINED_SUFFIX, HOOKS, isOurs, staleShims } from '../install.js';
 import { commandExists, run } from '../proc.js';
 import { version } from '../version.js';
 import { error, ok, warn, type Finding } from './types.js';
@@ -44,9 +44,16 @@ export async function hookFindings(paths: RepoPaths): Promise<Finding[]> {
   } else {
     findings.push(ok('hooksPath', `hooks live in ${paths.hooksDir}`));
   }
+  // Each loom-guard a shim finds is started once for its version, not once per hook.
+  const versions = new Map<string, Promise<string | null>>();
   for (const hook of HOOKS) {
     const path = join(paths.hooksDir, hook);
     const content = await readFile(path, 'utf8').catch(() => null);
+    const refresher = hook.startsWith('post-');
+    if (content === null && refresher) {
+      findings.push(warn(hook, `no ${hook} hook in ${paths.hooksDir}: pre-commit's no-op patterns are not refreshed when a checkout, pull or rebase brings a config or a crate`, 'loom-guard install'));
+      continue;
+    }
     if (content === null) {
       findings.push(error(hook, `no ${hook} hook in ${paths.hooksDir}: the guard is off`, 'loom-guard install'));
       continue;
@@ -69,8 +76,17 @@ export async function hookFindings(paths: RepoPaths): Promise<Finding[]> {
       continue;
     }
     const [command, ...args] = resolved.command as [string, ...string[]];
-    const v = await run(command, [...args, '--version'], { cwd: paths.root }).catch(() => null);
-    const found = v && v.exitCode === 0 ? v.stdout.toString('utf8').trim() : null;
+    const key = resolved.command.join('\0');
+    if (!versions.has(key)) {
+      versions.set(
+        key,
+        run(command, [...args, '--version'], { cwd: paths.root }).then(
+          (v) => (v.exitCode === 0 ? v.stdout.toString('utf8').trim() : null),
+          () => null,
+        ),
+      );
+    }
+    const found = await versions.get(key)!;
     const chain = chained ? `; runs your previous hook (${hook}${CHAINED_SUFFIX}) first` : '';
     if (!found) {
       findings.push(error(hook, `${hook} finds loom-guard through ${resolved.how} but it does not start`, 'npm install (or loom-guard install again)'));
@@ -79,6 +95,17 @@ export async function hookFindings(paths: RepoPaths): Promise<Finding[]> {
     } else {
       findings.push(ok(hook, `${hook} installed, runs loom-guard ${found} through ${resolved.how}${chain}`));
     }
+  }
+  // A shim whose patterns are not what the repository says now may let a relevant commit through.
+  const stale = await staleShims(paths.root, paths.hooksDir).catch(() => []);
+  for (const { hook } of stale) {
+    findings.push(
+      warn(
+        `${hook} patterns`,
+        `${hook}'s no-op patterns are stale: a config, lint-staged config or Cargo.toml changed since they were written, and a commit touching only the new paths would skip its checks`,
+        'loom-guard install',
+      ),
+    );
   }
   return findings;
 }
