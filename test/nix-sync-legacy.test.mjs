@@ -90,6 +90,53 @@ test('legacy: a Cargo.lock change without a Cargo.nix change still blocks, even 
   repo.git('reset', '-q', '--hard', 'HEAD');
 });
 
+/** The lock and manifest of loom-server with extra dependencies, Cargo.nix regenerated with one more used crate. */
+function serverNeeds({ deps, lockDeps, lockEntries }) {
+  const server = 'crates/loom-server/Cargo.toml';
+  repo.write(server, repo.read(server).replace('[dependencies]\n', `[dependencies]\n${deps}`));
+  const lock = repo.read('Cargo.lock');
+  const edges = 'dependencies = [\n "loom-common-core",\n]';
+  assert.ok(lock.includes(edges));
+  repo.write('Cargo.lock', `${lock.replace(edges, `dependencies = [\n "loom-common-core",\n${lockDeps.map((d) => ` "${d}",\n`).join('')}]`)}${lockEntries.join('')}${lockEntry('used_d', 4)}`);
+  repo.write('Cargo.nix', withNixEntries(repo.read('Cargo.nix'), [nixEntry('used_d', 4)]));
+  repo.git('add', '-A');
+}
+
+test('legacy: a crate a workspace member needs (direct or build dependency, not optional, an edge the lock records) missing from Cargo.nix blocks, naming it and the fix', () => {
+  serverNeeds({
+    deps: 'sha2 = "1.0.5"\n[build-dependencies]\nbindgen = { version = "1.0.8" }\n[dependencies.more]\nversion = "1"\n',
+    lockDeps: ['sha2', 'bindgen', 'more'],
+    lockEntries: [lockEntry('sha2', 5), lockEntry('bindgen', 8)],
+  });
+  const check = repo.lg(['nix', 'check']);
+  assert.is(check.code, 1, check.out);
+  assert.match(check.out, /Cargo\.nix lacks sha2 1\.0\.5, which loom-server needs \(crates\/loom-server\/Cargo\.toml \[dependencies\] sha2, not optional/);
+  assert.match(check.out, /Cargo\.nix lacks bindgen 1\.0\.8, which loom-server needs \(crates\/loom-server\/Cargo\.toml \[build-dependencies\] bindgen/);
+  assert.match(check.out, /fix: .*nix update, then git add Cargo\.nix/);
+  const commit = repo.commit('sha2 and bindgen, Cargo.nix without them', { env: ONLY_NIX });
+  assert.is(commit.code, 1, commit.out);
+  assert.match(nixLine(commit.out), /✖ +nix-sync/);
+  assert.match(commit.out, /Cargo\.nix lacks sha2 1\.0\.5/);
+  repo.git('reset', '-q', '--hard', 'HEAD');
+});
+
+test('legacy: crates reached only as optional, dev or target-specific dependencies stay a warning', () => {
+  serverNeeds({
+    deps: 'extra = { version = "1.0.6", optional = true }\n[dev-dependencies]\ndevonly = "1.0.7"\n[target.\'cfg(windows)\'.dependencies]\nwinonly = "1.0.9"\n',
+    lockDeps: ['extra', 'devonly', 'winonly'],
+    lockEntries: [lockEntry('extra', 6), lockEntry('devonly', 7), lockEntry('winonly', 9)],
+  });
+  const check = repo.lg(['nix', 'check']);
+  assert.is(check.code, 0, check.out);
+  // The 12 unused crates of the first case, and these three: all warned about, none blocks.
+  assert.match(check.out, /15 crates only in Cargo\.lock, not in Cargo\.nix: devonly 1\.0\.7, extra 1\.0\.6/);
+  assert.not.match(check.out, /lacks/);
+  const commit = repo.commit('optional crates cargo2nix left out', { env: ONLY_NIX });
+  assert.is(commit.code, 0, commit.out);
+  assert.match(nixLine(commit.out), /⚠ +nix-sync/);
+  repo.git('reset', '-q', '--hard', 'HEAD~1');
+});
+
 // A real pair of the corpus (cargo2nix's own repository, before 0.12: no lock hash, crate sets
 // equal), with 12 registry crates cut out of Cargo.nix as cargo2nix does for unused ones.
 const PAIR = 'cargo2nix__cargo2nix@6e7f5fc';

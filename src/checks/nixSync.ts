@@ -3,6 +3,8 @@ import { GuardError } from '../errors.js';
 import { gitText, listFiles, type BlobReader, type Change, type Source } from '../git.js';
 import { checkNixSync, type ManifestChange, type NixSyncInput, type NixSyncResult } from '../nix/rules.js';
 import type { ResourceFile } from '../nix/stamp.js';
+import { readLockHash } from '../nix/lockHash.js';
+import type { ManifestText } from '../nix/required.js';
 import type { CheckResult } from '../report.js';
 import type { CheckContext, CheckGroupRun } from './types.js';
 
@@ -60,6 +62,8 @@ export async function gatherNixSync(o: GatherOptions): Promise<NixSyncInput | nu
     readResources(o.reader, o.root, o.target, o.matches),
   ]);
   if (nixNew === null) return null;
+  // Only a Cargo.nix without lock hash needs every manifest (which missing crates are required).
+  const workspaceManifests = readLockHash(nixNew) === null ? await readManifests(o.reader, o.root, o.target) : undefined;
   if (o.changes === null) {
     return {
       compare: false,
@@ -67,6 +71,7 @@ export async function gatherNixSync(o: GatherOptions): Promise<NixSyncInput | nu
       nix: { old: null, new: nixNew },
       manifests: [],
       resources: { old: null, new: resourcesNew },
+      workspaceManifests,
     };
   }
   const base = o.base;
@@ -90,7 +95,15 @@ export async function gatherNixSync(o: GatherOptions): Promise<NixSyncInput | nu
     nix: { old: nixOld === null ? null : nixOld.toString('utf8'), new: nixNew },
     manifests,
     resources: { old: resourcesOld, new: resourcesNew },
+    workspaceManifests,
   };
+}
+
+/** Every Cargo.toml of a source with its text. */
+async function readManifests(reader: BlobReader, root: string, source: Source): Promise<ManifestText[]> {
+  const paths = (await listSourceFiles(root, source)).filter(isManifest);
+  const texts = await Promise.all(paths.map(async (path) => ({ path, text: await reader.readText(source, path) })));
+  return texts.filter((m): m is ManifestText => m.text !== null);
 }
 
 /** A rule result as the reporter's check line. */

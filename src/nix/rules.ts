@@ -3,6 +3,7 @@ import { packageKey, parseCargoLock, type LockedPackage } from './cargoLock.js';
 import { assertCargoNixShape, parseCargoNixPackages } from './cargoNixPackages.js';
 import { lineOf, lockFileHash, readLockHash } from './lockHash.js';
 import { bakedManifestChanges } from './manifest.js';
+import { requiredMissing, type ManifestText } from './required.js';
 import { computeStamp, formatStamp, readStamp, STAMP_PREFIX, type ResourceFile, type Stamp } from './stamp.js';
 
 /*
@@ -28,6 +29,11 @@ export interface NixSyncInput {
   manifests: ManifestChange[];
   /** Resource files; `old` null when not compared, or the same list when none changed. */
   resources: { old: ResourceFile[] | null; new: ResourceFile[] };
+  /**
+   * Every Cargo.toml of the judged state, read only for a Cargo.nix without lock hash: which
+   * crates missing from it the workspace provably needs (required.ts). Absent: none is known.
+   */
+  workspaceManifests?: ManifestText[];
 }
 
 export type FindingKind = 'lock-hash' | 'lock-without-nix' | 'package-set' | 'manifest' | 'stamp';
@@ -171,11 +177,22 @@ export function checkNixSync(input: NixSyncInput): NixSyncResult {
         // The lock-only line stays in the message: a version bump shows as one crate on each side.
         findings.push({ kind: 'package-set', file: 'Cargo.nix', message: `Cargo.lock and Cargo.nix list different crates: ${diff.lines.join('; ')}` });
       } else {
-        if (diff.lockOnly.length) {
-          // cargo2nix leaves out crates no enabled feature or target uses: a crate missing from Cargo.nix
-          // is not proof of drift, and a correctly regenerated file must not be blocked for it.
+        // cargo2nix leaves out crates no enabled feature or target uses: a crate missing from Cargo.nix
+        // is not proof of drift, and a correctly regenerated file must not be blocked for it; unless
+        // a workspace crate needs it whatever the features (a non-optional dependency the lock records).
+        const required = diff.lockOnly.length ? requiredMissing(input.lock.new.toString('utf8'), diff.lockOnly, input.workspaceManifests ?? []) : [];
+        for (const r of required) {
+          findings.push({
+            kind: 'package-set',
+            file: 'Cargo.nix',
+            message: `Cargo.nix lacks ${r.key}, which ${r.chain.length > 2 ? `${r.chain[0]} needs through ${r.chain.slice(1, -1).join(' → ')}` : `${r.chain[0]} needs`} (${r.via}, not optional; Cargo.lock records the edge): regenerate Cargo.nix`,
+          });
+        }
+        const requiredKeys = new Set(required.map((r) => r.key));
+        const unused = diff.lockOnly.filter((k) => !requiredKeys.has(k));
+        if (unused.length) {
           warnings.push(
-            `${diff.lockOnly.length} crate${diff.lockOnly.length === 1 ? '' : 's'} only in Cargo.lock, not in Cargo.nix: ${firstOf(diff.lockOnly)} (cargo2nix leaves out crates no enabled feature uses; if one of them should be built, run loom-guard nix update)`,
+            `${unused.length} crate${unused.length === 1 ? '' : 's'} only in Cargo.lock, not in Cargo.nix: ${firstOf(unused)} (cargo2nix leaves out crates no enabled feature uses; if one of them should be built, run loom-guard nix update)`,
           );
         }
         const inBoth = locked.length - diff.lockOnly.length;
