@@ -134,8 +134,8 @@ working generator.
     usage: 'loom-guard nix check [--json]',
     summary: 'is Cargo.nix in sync with Cargo.lock, the manifests and the embedded resources?',
     help: `Checks the staged state (the committed state when nothing is staged). Exit 0 in sync (a warning
-for crates only in Cargo.lock, which older cargo2nix leaves out when unused), 1 out of sync, 2 cannot
-tell. Inactive, with a note, in a repository without Cargo.nix.
+for crates only in Cargo.lock, which older cargo2nix leaves out when unused; a block when a workspace
+crate needs one: a non-optional dependency the lock records), 1 out of sync, 2 cannot tell. Inactive, with a note, in a repository without Cargo.nix.
 --json   the verdict, findings, both hashes and the stamp as JSON on stdout`,
     flags: { json: 'boolean' },
     load: () => import('./commands/nixCheck.js'),
