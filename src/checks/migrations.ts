@@ -167,6 +167,15 @@ export async function checkMigrations(ctx: CheckContext, options: MigrationsChec
   const registries: string[] = [];
   const better: FixContext['better'] = [];
   let total = 0;
+  // Config `replayBase`: read from the judged state like the migrations; a missing file is the config's fault.
+  const base: SqlFile[] = [];
+  if (config.replay !== 'off') {
+    const read = await readFiles(reader, target, config.replayBase);
+    for (const path of config.replayBase) {
+      if (!read.some((f) => f.path === path)) findings.push({ rule: 'replay', file: path, severity: 'error', message: 'is listed in the config\'s "replayBase" but does not exist: fix the path in .loom-guard.json or remove it from "replayBase"' });
+    }
+    base.push(...read);
+  }
   for (const folder of folders) {
     const files = await readFiles(reader, target, listing.filter((p) => dirOf(p) === folder));
     const names = checkNames(files, { scheme: config.naming, gaps: config.gaps, isChanged: (path) => changed.has(path) });
@@ -214,7 +223,15 @@ export async function checkMigrations(ctx: CheckContext, options: MigrationsChec
     if (config.replay !== 'off') {
       const content = new Map(files.map((f) => [f.path, f.content]));
       const ordered: SqlFile[] = applied.map((m) => ({ path: m.path, content: content.get(m.path) ?? '' }));
-      findings.push(...(await replay(ordered, { mode: config.replay, changed, functions: config.replayFunctions })));
+      findings.push(
+        ...(await replay(ordered, {
+          mode: config.replay,
+          changed,
+          functions: config.replayFunctions,
+          base,
+          budget: { statementMs: config.replayTimeoutMs.statement, runMs: config.replayTimeoutMs.run },
+        })),
+      );
     }
   }
 
