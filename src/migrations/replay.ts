@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { EngineName } from '../sqlite/engine.js';
-import { sealBreach } from '../sqlite/seal.js';
-import { runPlan, timeoutFinding, type Budget, type Plan, type PlannedFile } from './replayRun.js';
+import { sealBreach, words } from '../sqlite/seal.js';
+import { printable, quoteLine, runPlan, timeoutFinding, type Budget, type Plan, type PlannedFile } from './replayRun.js';
 import { splitStatements, type NaiveCut } from './split.js';
 import type { Finding, SqlFile } from './types.js';
 
@@ -56,21 +56,24 @@ export const describeFunction = (f: ReplayFunction) => `${f.name}/${f.args ?? '*
 
 const stub = (...values: unknown[]) => (values.length ? values[0] : null);
 
+/** NUL bytes, or bytes that did not decode as UTF-8 (read as U+FFFD). */
+export const isBinary = (content: string) => content.includes('\u0000') || content.includes('\ufffd');
+
 /** A statement of a sealed replay would reach a file: the finding naming it, else null. */
 function sealFinding(file: SqlFile, sql: string, line: number, firstLine: string): Finding | null {
   const breach = sealBreach(sql);
   if (!breach) return null;
-  // The line of the breaching keyword itself: a statement may start after comments.
+  // The line of the breaching keyword itself: `line` is the statement's first code, which may stand
+  // lines before it (EXPLAIN, or a VACUUM whose INTO follows).
   let at = line;
-  const before = sql.slice(0, breach.offset);
-  const lead = before.length - before.trimStart().length;
-  for (let i = lead; i < breach.offset; i++) if (sql.charCodeAt(i) === 10) at++;
+  const code = words(sql).next().value?.pos ?? breach.offset;
+  for (let i = code; i < breach.offset; i++) if (sql.charCodeAt(i) === 10) at++;
   return {
     rule: 'replay',
     file: file.path,
     line: at,
     severity: 'error',
-    message: `\`${firstLine.length > 80 ? `${firstLine.slice(0, 77)}...` : firstLine}\` reaches outside the database: ${breach.what}, and the replay touches no file (a migration has no business opening other database files: remove it, or run it outside the migrations)`,
+    message: `\`${quoteLine({ firstLine })}\` reaches outside the database: ${breach.what}, and the replay touches no file (a migration has no business opening other database files: remove it, or run it outside the migrations)`,
   };
 }
 
@@ -88,6 +91,12 @@ export async function replay(files: SqlFile[], options: ReplayOptions): Promise<
     findings.push({ rule: 'replay', file, message, severity, ...(line ? { line } : {}) });
 
   const planned: PlannedFile[] = [];
+  // A binary file is not SQL: the server's runner fails on it, and its bytes are never echoed.
+  const binary = [...(options.base ?? []), ...files].filter((f) => isBinary(f.content));
+  if (binary.length) {
+    for (const f of binary) add(f.path, undefined, 'holds binary data (NUL bytes or bytes that are not UTF-8), not SQL text: the server cannot run it; restore the SQL text or remove the file');
+    return findings;
+  }
   for (const file of files) {
     const split = splitStatements(file.content);
     if (split.unterminated) {
@@ -215,7 +224,7 @@ function runInChild(job: Plan, functions: ReplayFunction[]): Promise<Finding[]> 
           file: file?.path ?? '.',
           ...(s ? { line: s.line } : {}),
           severity: 'error',
-          message: `the replay on node:sqlite stopped${s ? ` at \`${s.firstLine.slice(0, 80)}\`` : ''}: ${errorText.trim().split('\n')[0] || 'the process ended without a result'}`,
+          message: `the replay on node:sqlite stopped${s ? ` at \`${quoteLine(s)}\`` : ''}: ${printable(errorText.trim().split('\n')[0] ?? '') || 'the process ended without a result'}`,
         });
       }
       finish();

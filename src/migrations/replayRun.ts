@@ -46,7 +46,11 @@ export interface RunEvents {
 const IGNORED = ['already exists', 'duplicate column'];
 export const isIgnoredError = (message: string) => IGNORED.some((s) => message.includes(s));
 
-export const quoteLine = (s: PlannedStatement) => (s.firstLine.length > 80 ? `${s.firstLine.slice(0, 77)}...` : s.firstLine);
+/** Text safe to print on a terminal: control characters and undecodable bytes become `?`. */
+// eslint-disable-next-line no-control-regex
+export const printable = (text: string) => text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]/g, '?');
+
+export const quoteLine = (s: Pick<PlannedStatement, 'firstLine'>) => printable(s.firstLine.length > 80 ? `${s.firstLine.slice(0, 77)}...` : s.firstLine);
 
 /** The finding for a statement that ran past its budget (or the run's), on either engine. */
 export function timeoutFinding(path: string, s: PlannedStatement, budget: Budget, run: boolean): Finding {
@@ -85,7 +89,7 @@ function snapshot(db: Database): Snapshot {
     try {
       counts.set(r.name, Number(db.value(`SELECT count(*) FROM ${quoted}`)));
     } catch (error) {
-      const message = (error as Error).message;
+      const message = printable((error as Error).message);
       if (message === 'interrupted') throw error;
       unreadable.set(r.name, message);
     }
@@ -159,7 +163,7 @@ export function runPlan(db: Database, plan: Plan, events: RunEvents): void {
           within(f, file.path, s, i, () => db.run(s.sql));
         } catch (error) {
           if (error instanceof Stop) throw error;
-          add(file.path, s, `\`${quoteLine(s)}\` of the base schema (config "replayBase") fails: ${(error as Error).message} (the base is applied before the migrations and must run on an empty database)`);
+          add(file.path, s, `\`${quoteLine(s)}\` of the base schema (config "replayBase") fails: ${printable((error as Error).message)} (the base is applied before the migrations and must run on an empty database)`);
           throw new Stop();
         }
       });
@@ -172,7 +176,7 @@ export function runPlan(db: Database, plan: Plan, events: RunEvents): void {
           within(baseCount + f, file.path, s, i, () => db.run(s.sql));
         } catch (error) {
           if (error instanceof Stop) throw error;
-          const message = (error as Error).message;
+          const message = printable((error as Error).message);
           if (plan.mode === 'loom' && isIgnoredError(message)) return;
           add(file.path, s, `\`${quoteLine(s)}\` fails on a fresh database: ${message}${functionHint(message)}`);
           throw new Stop(); // the server stops at the first failure; later files never ran
@@ -207,7 +211,7 @@ export function runPlan(db: Database, plan: Plan, events: RunEvents): void {
           try {
             db.run(s.sql);
           } catch (error) {
-            const message = (error as Error).message;
+            const message = printable((error as Error).message);
             if (message === 'interrupted') throw error;
             if (isIgnoredError(message)) return;
             failedAgain = true;
@@ -233,6 +237,6 @@ export function runPlan(db: Database, plan: Plan, events: RunEvents): void {
     if (error instanceof Stop) return;
     // Anything else SQLite raised outside a statement (a snapshot's query): a finding, not a crash.
     const at = current as { path: string; statement: PlannedStatement } | null;
-    add(at?.path ?? plan.files[0]?.path ?? '.', at?.statement ?? null, `the replay stopped${at ? ` after \`${quoteLine(at.statement)}\`` : ''}: ${(error as Error).message}`);
+    add(at?.path ?? plan.files[0]?.path ?? '.', at?.statement ?? null, `the replay stopped${at ? ` after \`${quoteLine(at.statement)}\`` : ''}: ${printable((error as Error).message)}`);
   }
 }
