@@ -3,12 +3,12 @@
 // FTS5 external-content table with a renamed column is no crash, replayBase, a comment-only
 // migration the registry embeds is a warning (an unregistered one blocks), a down without an up
 // gets no rename fix line, binary bytes are never echoed. Runs on the engine this Node picks.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Repo } from './helpers/repo.mjs';
+import { CLI, cleanEnv, Repo, ROOT, sh } from './helpers/repo.mjs';
 
 const DIR = 'crates/srv/migrations';
 const REGISTRY = 'crates/srv/src/db.rs';
@@ -131,6 +131,43 @@ test('a binary migration: a finding without its bytes', () => {
     assert.match(r.out, /002_blob\.sql: holds binary data/);
     assert.not.match(r.out, /[\u0000\u0007\u001b\ufffd]/);
   } finally {
+    repo.remove();
+  }
+});
+
+test('a replayed set is cached by content: the same set again loads no SQLite; an edit replays', () => {
+  const repo = repoWith({ [`${DIR}/001_t.sql`]: T, [`${DIR}/002_seed.sql`]: "INSERT OR IGNORE INTO t (k) VALUES ('a');\n" });
+  repo.install();
+  repo.git('add', '-A');
+  const log = join(repo.dir, '..', `trace-${process.pid}.log`);
+  const traced = () => {
+    rmSync(log, { force: true });
+    const r = sh(process.execPath, ['--import', join(ROOT, 'test/helpers/trace-imports.mjs'), CLI, 'migrations', 'check'], { cwd: repo.dir, env: cleanEnv({ LOOM_GUARD_TRACE_IMPORTS: log, LOOM_GUARD_SQLITE: 'wasm' }) });
+    return { r, wasm: readFileSync(log, 'utf8').includes('@sqlite.org/sqlite-wasm') };
+  };
+  try {
+    const first = traced();
+    assert.is(first.r.code, 0, first.r.out);
+    assert.ok(first.wasm, 'the first check replays on the WASM build');
+    const cacheDir = join(repo.dir, '.git/loom-guard/replay-cache');
+    const entries = readdirSync(cacheDir).filter((n) => n.endsWith('.json'));
+    assert.is(entries.length, 1);
+    const second = traced();
+    assert.is(second.r.code, 0, second.r.out);
+    assert.not.ok(second.wasm, 'the same set again does not start the WASM build');
+    // The verdict really comes from the cache: a planted finding is what the next run reports.
+    writeFileSync(join(cacheDir, entries[0]), JSON.stringify([{ rule: 'replay', file: `${DIR}/002_seed.sql`, line: 1, severity: 'error', message: 'planted verdict' }]));
+    const planted = repo.commit('seed');
+    assert.is(planted.code, 1, planted.out);
+    assert.match(planted.out, /002_seed\.sql:1: planted verdict/);
+    // An edit is another set: replayed, and the real verdict (a pass) is what counts.
+    repo.write(`${DIR}/002_seed.sql`, "INSERT OR IGNORE INTO t (k) VALUES ('b');\n");
+    repo.git('add', '-A');
+    const edited = traced();
+    assert.is(edited.r.code, 0, edited.r.out);
+    assert.ok(edited.wasm);
+  } finally {
+    rmSync(log, { force: true });
     repo.remove();
   }
 });

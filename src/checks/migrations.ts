@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { commitSource, type BlobReader, type Change, type Source } from '../git.js';
 import type { CheckResult } from '../report.js';
@@ -272,6 +273,7 @@ export async function checkMigrations(ctx: CheckContext, options: MigrationsChec
           functions: config.replayFunctions,
           base,
           budget: { statementMs: config.replayTimeoutMs.statement, runMs: config.replayTimeoutMs.run },
+          cacheDir: join(paths.commonDir, 'loom-guard', 'replay-cache'),
         })),
       );
     }

@@ -40,6 +40,8 @@ export interface ReplayOptions {
   base?: SqlFile[];
   /** Config `replayTimeoutMs`; DEFAULT_BUDGET when absent. */
   budget?: Budget;
+  /** Where verdicts are cached by content (replayCache.ts); none: always replay. */
+  cacheDir?: string;
 }
 
 /** Generous for any real migration (the corpus's largest set replays in well under a second). */
@@ -139,7 +141,20 @@ export async function replay(files: SqlFile[], options: ReplayOptions): Promise<
 /** The run on the engine asked for: in this process where a statement can be interrupted, else in a child. */
 async function runReplay(job: Plan, options: ReplayOptions): Promise<Finding[]> {
   // Loaded here, not at start-up: the SQLite build costs tens of milliseconds to load, and a
-  // command that never replays (doctor) must not pay for it.
+  // command that never replays (doctor) must not pay for it; a cached verdict does not load it either.
+  const { engineIdentity, pickEngine } = await import('../sqlite/engine.js');
+  if (!options.cacheDir) return runOnEngine(job, options);
+  const { ReplayCache, replayKey } = await import('./replayCache.js');
+  const cache = new ReplayCache(options.cacheDir);
+  const key = replayKey(job, options.functions ?? [], engineIdentity(pickEngine(options.engine)));
+  const cached = await cache.get(key);
+  if (cached) return cached;
+  const findings = await runOnEngine(job, options);
+  await cache.put(key, findings);
+  return findings;
+}
+
+async function runOnEngine(job: Plan, options: ReplayOptions): Promise<Finding[]> {
   const { loadEngine } = await import('../sqlite/engine.js');
   const engine = await loadEngine(options.engine);
   if (!engine.interruptible) return runInChild(job, options.functions ?? []);
