@@ -7,6 +7,7 @@ import { checkProtected } from '../migrations/protected.js';
 import { resolveProtectedRef, type ProtectedRef } from '../migrations/protectedRef.js';
 import { checkRegistry, parseRegistrations, pickRegistry, registrationsInto, type Registration } from '../migrations/registry.js';
 import { describeFunction, replay } from '../migrations/replay.js';
+import { isUnwrittenTemplate } from '../migrations/template.js';
 import { dirOf, folderMatcher, foldersIn, listSource, readFiles, type FolderMatcher } from '../migrations/state.js';
 import { formatFinding, type Finding, type RuleId, type SqlFile } from '../migrations/types.js';
 import type { CheckContext, CheckGroupRun } from './types.js';
@@ -108,8 +109,10 @@ async function discoverRegistry(reader: BlobReader, source: Source, folder: stri
  * migration withdrawn): removing it breaks the build, and it runs as nothing. A warning, then; an
  * unregistered one still blocks.
  */
-function registeredPlaceholder(f: Finding, registry: RegistryFound | Finding | null): Finding {
+function registeredPlaceholder(f: Finding, registry: RegistryFound | Finding | null, content: string): Finding {
   if (!registry || 'rule' in registry || !/^file holds only comments/.test(f.message)) return f;
+  // The header `migrations new` wrote, and nothing else: not a placeholder, a migration to write.
+  if (isUnwrittenTemplate(f.file.slice(f.file.lastIndexOf('/') + 1), content)) return f;
   const line = registry.registrations.find((r) => r.path === f.file)?.line;
   if (line === undefined) return f;
   return { ...f, severity: 'warning', message: `file holds only comments, no SQL statement: ${registry.path}:${line} embeds it, so it stays; it runs as nothing at every start-up` };
@@ -223,7 +226,7 @@ export async function checkMigrations(ctx: CheckContext, options: MigrationsChec
     const files = await readFiles(reader, target, listing.filter((p) => dirOf(p) === folder));
     const names = checkNames(files, { scheme: config.naming, gaps: config.gaps, isChanged: (path) => changed.has(path) });
     const registry = await findRegistry(ctx, folder, listing);
-    findings.push(...names.findings.map((f) => registeredPlaceholder(f, registry)));
+    findings.push(...names.findings.map((f) => registeredPlaceholder(f, registry, files.find((x) => x.path === f.file)?.content ?? '')));
     if (names.betterScheme) better.push({ folder, scheme: names.betterScheme });
     // What the server applies: sqlx's .down.sql files run only on revert, never on start-up.
     const applied = names.migrations.filter(isApplied);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { EngineName } from '../sqlite/engine.js';
-import { sealBreach, words } from '../sqlite/seal.js';
+import { sealBreach, words } from './seal.js';
 import { printable, quoteLine, runPlan, timeoutFinding, type Budget, type Plan, type PlannedFile } from './replayRun.js';
 import { splitStatements, type NaiveCut } from './split.js';
 import type { Finding, SqlFile } from './types.js';

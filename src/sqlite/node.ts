@@ -8,7 +8,7 @@ import { SqliteError } from './types.js';
  * literals accepted as an application's SQLite accepts them (the option exists from 22.16; before
  * it, the probe below decides). Otherwise loadNodeEngine says why and the WASM build is used.
  * Node 22 offers no authorizer, no limits and no progress handler: extension loading stays off
- * (allowExtension false), seal.ts refuses ATTACH and VACUUM INTO before a statement runs, and the
+ * (allowExtension false), src/migrations/seal.ts refuses ATTACH and VACUUM INTO before a statement runs, and the
  * replay runs in a child process killed at its budget (src/migrations/replayRun.ts).
  */
 

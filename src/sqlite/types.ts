@@ -44,7 +44,7 @@ export interface Engine {
   /**
    * A fresh in-memory database as an application's SQLite opens one: foreign keys on (sqlx turns
    * them on), double-quoted string literals accepted (SQLite's default, which rusqlite keeps), and
-   * sealed: no ATTACH, no VACUUM INTO, no extension loading (see seal.ts for the engine without
+   * sealed: no ATTACH, no VACUUM INTO, no extension loading (see src/migrations/seal.ts for the engine without
    * an authorizer).
    */
   open(): Database;
