@@ -157,7 +157,7 @@ test('a replayed set is cached by content: the same set again loads no SQLite; a
     assert.not.ok(second.wasm, 'the same set again does not start the WASM build');
     // The verdict really comes from the cache: a planted finding is what the next run reports.
     writeFileSync(join(cacheDir, entries[0]), JSON.stringify([{ rule: 'replay', file: `${DIR}/002_seed.sql`, line: 1, severity: 'error', message: 'planted verdict' }]));
-    const planted = repo.commit('seed');
+    const planted = repo.commit('seed', { env: { LOOM_GUARD_SQLITE: 'wasm' } }); // the engine the verdict was cached for
     assert.is(planted.code, 1, planted.out);
     assert.match(planted.out, /002_seed\.sql:1: planted verdict/);
     // An edit is another set: replayed, and the real verdict (a pass) is what counts.
