@@ -29,6 +29,13 @@ export interface Config {
   gaps: boolean | null;
   /** SQL functions the application registers itself, stubbed during the replay. */
   replayFunctions: ReplayFunction[];
+  /**
+   * The replay's time budget in ms: a number is the budget of one statement (the whole run gets
+   * six times it), or `{ "statement": ms, "run": ms }`.
+   */
+  replayTimeoutMs: { statement: number; run: number };
+  /** SQL files (repo-relative) applied before the migrations as a base schema made elsewhere; never judged. */
+  replayBase: string[];
   /** Allow edits to migrations that already exist on the protected ref. */
   allowEdits: boolean;
   /** Globs of files cargo2nix cannot see change but the build embeds; stamped into Cargo.nix. */
@@ -58,6 +65,8 @@ export const DEFAULT_CONFIG: Config = {
   naming: 'loom',
   gaps: null,
   replayFunctions: [],
+  replayTimeoutMs: { statement: 5000, run: 30000 },
+  replayBase: [],
   allowEdits: false,
   resources: ['crates/*/migrations/**'],
   protectedRef: null,
@@ -94,6 +103,8 @@ const VALIDATORS: Record<keyof Config, Validator> = {
   naming: (v) => (v === 'loom' || v === 'sqlx' || v === 'refinery' ? null : '"loom", "sqlx" or "refinery"'),
   gaps: (v) => (v === null || typeof v === 'boolean' ? null : 'true, false or null (the scheme\'s default)'),
   replayFunctions: () => null, // checked name by name below
+  replayTimeoutMs: () => null, // read below: a number or an object
+  replayBase: stringArray,
   allowEdits: (v) => (typeof v === 'boolean' ? null : 'true or false'),
   resources: stringArray,
   protectedRef: (v) => (v === null || (typeof v === 'string' && v.length > 0) ? null : 'a ref name or null'),
@@ -107,6 +118,19 @@ const VALIDATORS: Record<keyof Config, Validator> = {
 };
 
 const CARGO_STEPS = ['fmt', 'clippy', 'build', 'test'] as const;
+
+const BUDGET_SHAPE = 'milliseconds per statement (a whole number from 1 to 3600000), or {"statement": ms, "run": ms}';
+const isMs = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 3_600_000;
+
+/** `replayTimeoutMs`: the budget, or what it must be. */
+function parseBudget(value: unknown): Config['replayTimeoutMs'] | string {
+  if (isMs(value)) return { statement: value, run: value * 6 };
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const { statement, run, ...rest } = value as Record<string, unknown>;
+    if (!Object.keys(rest).length && isMs(statement) && isMs(run)) return { statement, run: Math.max(run, statement) };
+  }
+  return BUDGET_SHAPE;
+}
 
 /**
  * Validates raw user config. Returns the merged config, or throws one line per problem
@@ -145,6 +169,12 @@ export function parseConfig(raw: unknown, where: string): Config {
       const parsed = parseReplayFunctions(value);
       if ('problems' in parsed) problems.push(...parsed.problems.map((p) => `${where}: "replayFunctions"${p.startsWith('must') ? ' ' : ': '}${p}`));
       else config.replayFunctions = parsed.functions;
+      continue;
+    }
+    if (k === 'replayTimeoutMs') {
+      const budget = parseBudget(value);
+      if (typeof budget === 'string') problems.push(`${where}: "replayTimeoutMs" must be ${budget}, got ${JSON.stringify(value)}`);
+      else config.replayTimeoutMs = budget;
       continue;
     }
     const problem = VALIDATORS[k](value);

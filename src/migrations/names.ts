@@ -288,16 +288,37 @@ function judge(files: SqlFile[], scheme: Scheme, gaps: boolean, isChanged: (path
 
   if (!gaps) {
     const numbers = [...byNumber.keys()].filter((n) => byNumber.get(n)?.some((m) => m.kind !== 'unversioned')).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const versioned = numbers.flatMap((n) => byNumber.get(n) ?? []);
+    // Timestamps (12 digits and more: yyyymmddhhmm…) skip numbers by nature: renumbering them would
+    // take each file's number from the one before, a chain of renames nobody wants.
+    const timestamps = versioned.length > 0 && versioned.every((m) => m.digits.length >= 12);
+    // A folder that pads (V001__, 0001_) keeps its padding; one that does not (V1__…V8__) gets V9__.
+    const padded = versioned.filter((m) => m.digits.length > 1 && m.digits.startsWith('0'));
+    const folderPad = padded.length ? Math.max(...padded.map((m) => m.digits.length)) : 1;
+    /** What the previous file is (or is told to become), so that the renames chain. */
+    let previous: bigint | null = null;
     for (let i = 1; i < numbers.length; i++) {
       const prev = numbers[i - 1] as bigint;
       const n = numbers[i] as bigint;
-      if (n <= prev + 1n) continue;
+      const chainFrom: bigint = previous ?? prev;
+      previous = null;
+      if (n <= prev + 1n && n <= chainFrom + 1n) continue;
       const after = byNumber.get(n)?.[0] as Migration;
       const before = byNumber.get(prev)?.[0] as Migration;
-      const w = scheme.fixedWidth ? width : after.digits.length;
-      const missing = n - prev === 2n ? pad(prev + 1n, w) : `${pad(prev + 1n, w)} to ${pad(n - 1n, w)}`;
-      const to = scheme.format(prev + 1n, w, after.slug, after.kind);
-      error(after.path, `numbering has a gap: no ${missing} between ${before.name} and ${after.name} (renumber it: rename it to ${to}, or set "gaps": true)`, to);
+      const w = scheme.fixedWidth ? width : folderPad;
+      if (timestamps) {
+        if (n > prev + 1n) error(after.path, `numbering has a gap: ${before.name} and ${after.name} are not consecutive (timestamped versions skip numbers by nature: set "gaps": true)`);
+        continue;
+      }
+      const missing = n - prev === 2n ? pad(prev + 1n, w) : n > prev + 1n ? `${pad(prev + 1n, w)} to ${pad(n - 1n, w)}` : null;
+      const to = scheme.format(chainFrom + 1n, w, after.slug, after.kind);
+      previous = chainFrom + 1n;
+      if (missing === null) {
+        // No gap of its own: the file before it is told to move down, so it moves after it.
+        error(after.path, `numbering has a gap once ${before.name} is renumbered: rename it to ${to} as well, or set "gaps": true`, to);
+      } else {
+        error(after.path, `numbering has a gap: no ${missing} between ${before.name} and ${after.name} (renumber it: rename it to ${to}, or set "gaps": true)`, to);
+      }
     }
   }
   for (const file of files) {

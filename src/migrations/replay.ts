@@ -1,5 +1,8 @@
-import type { Database, EngineName } from '../sqlite/engine.js';
-import { splitStatements, type NaiveCut, type Statement } from './split.js';
+import { spawn } from 'node:child_process';
+import type { EngineName } from '../sqlite/engine.js';
+import { sealBreach, words } from './seal.js';
+import { printable, quoteLine, runPlan, timeoutFinding, type Budget, type Plan, type PlannedFile } from './replayRun.js';
+import { splitStatements, type NaiveCut } from './split.js';
 import type { Finding, SqlFile } from './types.js';
 
 /*
@@ -17,6 +20,10 @@ import type { Finding, SqlFile } from './types.js';
  * Functions the application registers on its connection (config `replayFunctions`) do not exist in
  * a bare SQLite: each is stubbed to return its first argument (NULL without one), so a migration
  * that calls it replays; what it computes is the application's business, not the schema's.
+ *
+ * Sealed: a statement that would reach a file (ATTACH, DETACH, VACUUM INTO; src/sqlite/seal.ts)
+ * is a finding and nothing is replayed. Bounded: each statement and the whole run have a budget
+ * (config `replayTimeoutMs`); past it, the statement is a finding (replayRun.ts).
  */
 
 export type ReplayRunMode = 'loom' | 'once';
@@ -29,7 +36,16 @@ export interface ReplayOptions {
   functions?: ReplayFunction[];
   /** Run on this engine rather than the best one the runtime has (tests run each). */
   engine?: EngineName;
+  /** Config `replayBase`: SQL applied first, as a base schema made elsewhere; never judged. */
+  base?: SqlFile[];
+  /** Config `replayTimeoutMs`; DEFAULT_BUDGET when absent. */
+  budget?: Budget;
+  /** Where verdicts are cached by content (replayCache.ts); none: always replay. */
+  cacheDir?: string;
 }
+
+/** Generous for any real migration (the corpus's largest set replays in well under a second). */
+export const DEFAULT_BUDGET: Budget = { statementMs: 5000, runMs: 30000 };
 
 export interface ReplayFunction {
   name: string;
@@ -42,70 +58,30 @@ export const describeFunction = (f: ReplayFunction) => `${f.name}/${f.args ?? '*
 
 const stub = (...values: unknown[]) => (values.length ? values[0] : null);
 
-const IGNORED = ['already exists', 'duplicate column'];
-export const isIgnoredError = (message: string) => IGNORED.some((s) => message.includes(s));
+/** NUL bytes, or bytes that did not decode as UTF-8 (read as U+FFFD). */
+export const isBinary = (content: string) => content.includes('\u0000') || content.includes('\ufffd');
 
-interface Snapshot {
-  schema: Map<string, string>;
-  counts: Map<string, number>;
+/** A statement of a sealed replay would reach a file: the finding naming it, else null. */
+function sealFinding(file: SqlFile, sql: string, line: number, firstLine: string): Finding | null {
+  const breach = sealBreach(sql);
+  if (!breach) return null;
+  // The line of the breaching keyword itself: `line` is the statement's first code, which may stand
+  // lines before it (EXPLAIN, or a VACUUM whose INTO follows).
+  let at = line;
+  const code = words(sql).next().value?.pos ?? breach.offset;
+  for (let i = code; i < breach.offset; i++) if (sql.charCodeAt(i) === 10) at++;
+  return {
+    rule: 'replay',
+    file: file.path,
+    line: at,
+    severity: 'error',
+    message: `\`${quoteLine({ firstLine })}\` reaches outside the database: ${breach.what}, and the replay touches no file (a migration has no business opening other database files: remove it, or run it outside the migrations)`,
+  };
 }
 
-async function openDatabase(options: ReplayOptions): Promise<Database> {
-  // Loaded here, not at start-up: the SQLite build costs tens of milliseconds to load, and a
-  // command that never replays (doctor) must not pay for it.
-  const { loadEngine } = await import('../sqlite/engine.js');
-  const engine = await loadEngine(options.engine);
-  const db = engine.open();
-  for (const f of options.functions ?? []) db.define(f.name, f.args, stub);
-  return db;
+function plan(file: SqlFile): PlannedFile {
+  return { path: file.path, statements: splitStatements(file.content).statements.map((s) => ({ sql: s.sql, line: s.line, firstLine: s.firstLine })) };
 }
-
-function snapshot(db: Database): Snapshot {
-  const rows = db.rows(
-    "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex_%' ORDER BY name",
-  ) as { type: string; name: string; tbl_name: string; sql: string | null }[];
-  const schema = new Map<string, string>();
-  const counts = new Map<string, number>();
-  for (const r of rows) {
-    schema.set(`${r.type} ${r.name}`, r.sql ?? '');
-    if (r.type === 'table') {
-      const quoted = `"${r.name.replace(/"/g, '""')}"`;
-      counts.set(r.name, Number(db.value(`SELECT count(*) FROM ${quoted}`)));
-    }
-  }
-  return { schema, counts };
-}
-
-/** What differs from `before` to `after`, in words; empty when nothing does. */
-export function describeDifference(before: Snapshot, after: Snapshot): string[] {
-  const out: string[] = [];
-  for (const [key, sql] of after.schema) {
-    const old = before.schema.get(key);
-    if (old === undefined) out.push(`adds ${key}`);
-    else if (old !== sql) out.push(`changes the definition of ${key}`);
-  }
-  for (const key of before.schema.keys()) if (!after.schema.has(key)) out.push(`drops ${key}`);
-  for (const [table, n] of after.counts) {
-    const old = before.counts.get(table);
-    if (old !== undefined && old !== n) out.push(`takes table ${table} from ${old} to ${n} rows`);
-  }
-  return out;
-}
-
-interface Parsed {
-  file: SqlFile;
-  statements: Statement[];
-}
-
-const execute = (db: Database, statement: Statement) => db.run(statement.sql);
-
-/** A function SQLite lacks may be one the application registers itself: say how to declare it. */
-function functionHint(message: string): string {
-  const name = /^no such function: (\S+)/.exec(message)?.[1];
-  return name ? ` (if the application registers ${name} on its connection, declare it in the config: "replayFunctions": {"${name}": <argument count>})` : '';
-}
-
-const quoteLine = (s: Statement) => (s.firstLine.length > 80 ? `${s.firstLine.slice(0, 77)}...` : s.firstLine);
 
 /**
  * Splitting problems (mode loom), then the replay. Files are applied in the order given. Every
@@ -116,7 +92,13 @@ export async function replay(files: SqlFile[], options: ReplayOptions): Promise<
   const add = (file: string, line: number | undefined, message: string, severity: Finding['severity'] = 'error') =>
     findings.push({ rule: 'replay', file, message, severity, ...(line ? { line } : {}) });
 
-  const parsed: Parsed[] = [];
+  const planned: PlannedFile[] = [];
+  // A binary file is not SQL: the server's runner fails on it, and its bytes are never echoed.
+  const binary = [...(options.base ?? []), ...files].filter((f) => isBinary(f.content));
+  if (binary.length) {
+    for (const f of binary) add(f.path, undefined, 'holds binary data (NUL bytes or bytes that are not UTF-8), not SQL text: the server cannot run it; restore the SQL text or remove the file');
+    return findings;
+  }
   for (const file of files) {
     const split = splitStatements(file.content);
     if (split.unterminated) {
@@ -135,61 +117,134 @@ export async function replay(files: SqlFile[], options: ReplayOptions): Promise<
         'warning',
       );
     }
-    parsed.push({ file, statements: split.statements });
+    planned.push({ path: file.path, statements: split.statements.map((s) => ({ sql: s.sql, line: s.line, firstLine: s.firstLine })) });
   }
+  const base = (options.base ?? []).map(plan);
+  // Sealed before anything runs: the whole set, base included, is read for statements that reach a file.
+  let breached = false;
+  for (const [file, p] of [...(options.base ?? []).map((f, i) => [f, base[i]] as const), ...files.map((f, i) => [f, planned[i]] as const)]) {
+    for (const s of p?.statements ?? []) {
+      const breach = sealFinding(file, s.sql, s.line, s.firstLine);
+      if (breach) {
+        findings.push(breach);
+        breached = true;
+      }
+    }
+  }
+  if (breached) return findings;
 
-  const db = await openDatabase(options);
+  const job: Plan = { mode: options.mode, base, files: planned, budget: options.budget ?? DEFAULT_BUDGET };
+  findings.push(...(await runReplay(job, options)));
+  return findings;
+}
+
+/** The run on the engine asked for: in this process where a statement can be interrupted, else in a child. */
+async function runReplay(job: Plan, options: ReplayOptions): Promise<Finding[]> {
+  // Loaded here, not at start-up: the SQLite build costs tens of milliseconds to load, and a
+  // command that never replays (doctor) must not pay for it; a cached verdict does not load it either.
+  const { engineIdentity, pickEngine } = await import('../sqlite/engine.js');
+  if (!options.cacheDir) return runOnEngine(job, options);
+  const { ReplayCache, replayKey } = await import('./replayCache.js');
+  const cache = new ReplayCache(options.cacheDir);
+  const key = replayKey(job, options.functions ?? [], engineIdentity(pickEngine(options.engine)));
+  const cached = await cache.get(key);
+  if (cached) return cached;
+  const findings = await runOnEngine(job, options);
+  await cache.put(key, findings);
+  return findings;
+}
+
+async function runOnEngine(job: Plan, options: ReplayOptions): Promise<Finding[]> {
+  const { loadEngine } = await import('../sqlite/engine.js');
+  const engine = await loadEngine(options.engine);
+  if (!engine.interruptible) return runInChild(job, options.functions ?? []);
+  const db = engine.open();
+  const findings: Finding[] = [];
   try {
-    // First start-up: on an empty database everything must succeed (bar the errors Loom ignores).
-    for (const { file, statements } of parsed) {
-      for (const s of statements) {
-        try {
-          execute(db, s);
-        } catch (error) {
-          const message = (error as Error).message;
-          if (options.mode === 'loom' && isIgnoredError(message)) continue;
-          add(file.path, s.line, `\`${quoteLine(s)}\` fails on a fresh database: ${message}${functionHint(message)}`);
-          return findings; // the server stops at the first failure; later files never ran
-        }
-      }
-    }
-    if (options.mode === 'once') return findings;
-
-    // Second start-up: must change nothing. Snapshots are taken only when SQLite says something
-    // changed (schema_version, total_changes), so a clean replay costs a few queries per statement.
-    const first = snapshot(db);
-    let current = first;
-    const schemaVersion = { get: () => db.value('PRAGMA schema_version') };
-    const totalChanges = { get: () => db.value('SELECT total_changes()') };
-    const blamed: Array<{ file: string; statement: Statement; what: string[] }> = [];
-    for (const { file, statements } of parsed) {
-      for (const s of statements) {
-        const version = schemaVersion.get();
-        const changes = totalChanges.get();
-        try {
-          execute(db, s);
-        } catch (error) {
-          const message = (error as Error).message;
-          if (isIgnoredError(message)) continue;
-          add(file.path, s.line, `\`${quoteLine(s)}\` fails when the server starts again: ${message} (every start-up replays every migration: make it idempotent, e.g. INSERT OR IGNORE, CREATE … IF NOT EXISTS)`);
-          continue;
-        }
-        if (schemaVersion.get() === version && totalChanges.get() === changes) continue;
-        const next = snapshot(db);
-        const what = describeDifference(current, next);
-        if (what.length) blamed.push({ file: file.path, statement: s, what });
-        current = next;
-      }
-    }
-    // A statement that fails on the second start is the cause; what ran differently after it is noise.
-    const failedAgain = findings.some((x) => x.severity === 'error');
-    if (!failedAgain && describeDifference(first, current).length) {
-      for (const b of blamed) {
-        add(b.file, b.statement.line, `\`${quoteLine(b.statement)}\` is not safe to replay: run again at the next start-up, it ${b.what.join(', ')} (use INSERT OR IGNORE with a unique key, CREATE … IF NOT EXISTS)`);
-      }
-    }
+    for (const f of options.functions ?? []) db.define(f.name, f.args, stub);
+    runPlan(db, job, { statement: () => {}, finding: (f) => findings.push(f) });
   } finally {
     db.close();
   }
   return findings;
+}
+
+/**
+ * node:sqlite has no progress handler on Node 22: the run goes to a child process that reports each
+ * statement as it starts, and is killed when one (or the run) passes its budget.
+ */
+function runInChild(job: Plan, functions: ReplayFunction[]): Promise<Finding[]> {
+  const script = new URL('./replayChild.js', import.meta.url);
+  const all = [...job.base, ...job.files];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--no-warnings', script.pathname], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const findings: Finding[] = [];
+    let at: [number, number] | null = null;
+    let done = false;
+    let settled = false;
+    let errorText = '';
+    let buffered = '';
+    const runTimer = setTimeout(() => expire(true), job.budget.runMs + 1000);
+    let statementTimer: NodeJS.Timeout | null = null;
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(runTimer);
+      if (statementTimer) clearTimeout(statementTimer);
+      resolve(findings);
+    };
+    const expire = (run: boolean) => {
+      if (done || settled) return;
+      child.kill('SIGKILL');
+      const file = at ? all[at[0]] : job.files[0];
+      const s = file?.statements[at ? at[1] : 0];
+      if (file && s) findings.push(timeoutFinding(file.path, s, job.budget, run));
+      finish();
+    };
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buffered += chunk;
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        let message: { at?: [number, number]; finding?: Finding; done?: boolean; error?: string };
+        try {
+          message = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        if (message.at) {
+          at = message.at;
+          if (statementTimer) clearTimeout(statementTimer);
+          statementTimer = setTimeout(() => expire(false), job.budget.statementMs);
+        } else if (message.finding) findings.push(message.finding);
+        else if (message.done) done = true;
+        else if (message.error) errorText = message.error;
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      if (errorText.length < 2000) errorText += chunk;
+    });
+    child.on('error', (error) => {
+      errorText ||= error.message;
+    });
+    child.on('close', () => {
+      if (settled) return;
+      if (!done) {
+        const file = at ? all[at[0]] : job.files[0];
+        const s = file?.statements[at ? at[1] : 0];
+        findings.push({
+          rule: 'replay',
+          file: file?.path ?? '.',
+          ...(s ? { line: s.line } : {}),
+          severity: 'error',
+          message: `the replay on node:sqlite stopped${s ? ` at \`${quoteLine(s)}\`` : ''}: ${printable(errorText.trim().split('\n')[0] ?? '') || 'the process ended without a result'}`,
+        });
+      }
+      finish();
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(JSON.stringify({ plan: job, functions }));
+  });
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { GuardError } from '../errors.js';
 import { reinstallCommand } from '../invocation.js';
 import { loadNodeEngine } from './node.js';
@@ -50,6 +52,31 @@ export function loadEngine(name?: EngineName, env: NodeJS.ProcessEnv = process.e
     return cached(alias);
   }
   return 'unavailable' in loadNodeEngine() ? cached('sqlite-wasm') : cached('node:sqlite');
+}
+
+/**
+ * The engine loadEngine would pick, without loading it: a replay verdict is cached per engine, and
+ * a cached set must not pay for starting the WASM build.
+ */
+export function pickEngine(name?: EngineName, env: NodeJS.ProcessEnv = process.env): EngineName {
+  if (name) return name;
+  const forced = env.LOOM_GUARD_SQLITE?.trim();
+  const alias = forced ? ALIASES[forced] : undefined;
+  if (alias) return alias;
+  if (forced) return 'sqlite-wasm'; // loadEngine says what is wrong with the value
+  return 'unavailable' in loadNodeEngine() ? 'sqlite-wasm' : 'node:sqlite';
+}
+
+/** The engine and its SQLite, as a cache key names them: the WASM build's package version, node:sqlite's SQLite. */
+export function engineIdentity(name: EngineName): string {
+  if (name === 'node:sqlite') return `node:sqlite ${process.versions.sqlite ?? process.version}`;
+  try {
+    const require = createRequire(import.meta.url);
+    const pkg = JSON.parse(readFileSync(require.resolve('@sqlite.org/sqlite-wasm/package.json'), 'utf8')) as { version?: string };
+    return `sqlite-wasm ${pkg.version ?? '?'}`;
+  } catch {
+    return 'sqlite-wasm ?';
+  }
 }
 
 /** Every engine this runtime can run, best first. */

@@ -5,8 +5,11 @@ import { SqliteError } from './types.js';
  * node:sqlite (Node >= 22.13 without a flag). @types/node 20 does not describe it, so the few
  * members used are declared here. It is taken only when it can do all the replay needs the same
  * way the WASM build does: user functions (`function()`, 22.13), and double-quoted string
- * literals refused (the option exists from 22.16; before it, the probe below decides). Otherwise
- * loadNodeEngine says why and the WASM build is used.
+ * literals accepted as an application's SQLite accepts them (the option exists from 22.16; before
+ * it, the probe below decides). Otherwise loadNodeEngine says why and the WASM build is used.
+ * Node 22 offers no authorizer, no limits and no progress handler: extension loading stays off
+ * (allowExtension false), src/migrations/seal.ts refuses ATTACH and VACUUM INTO before a statement runs, and the
+ * replay runs in a child process killed at its budget (src/migrations/replayRun.ts).
  */
 
 interface StatementSync {
@@ -84,6 +87,9 @@ function wrap(db: DatabaseSync): Database {
       // BigInt arguments: a stub hands back a 64-bit integer unchanged, as the WASM build does.
       db.function(name, { deterministic: true, varargs: args === null, useBigIntArguments: true }, stub);
     },
+    deadline() {
+      // No progress handler on Node 22: the child process running the replay is killed instead.
+    },
     close() {
       db.close();
     },
@@ -102,7 +108,7 @@ function probeNodeEngine(): Engine | { unavailable: string } {
   const sqlite = loadModule();
   if (!sqlite) return { unavailable: `Node ${process.versions.node} has no node:sqlite (it needs Node >= 22.13)` };
   const open = (): Database => {
-    const db = new sqlite.DatabaseSync(':memory:', { enableForeignKeyConstraints: true, enableDoubleQuotedStringLiterals: false });
+    const db = new sqlite.DatabaseSync(':memory:', { enableForeignKeyConstraints: true, enableDoubleQuotedStringLiterals: true, allowExtension: false });
     if (typeof db.function !== 'function') {
       db.close();
       throw new SqliteError(`node:sqlite of Node ${process.versions.node} cannot define SQL functions`);
@@ -118,15 +124,15 @@ function probeNodeEngine(): Engine | { unavailable: string } {
     return { unavailable: (error as Error).message };
   }
   try {
-    // A build that still reads "x" as a string literal would let through SQL the WASM build rejects.
+    // A build that cannot read "x" as a string literal would block SQL the application's SQLite runs.
     let acceptsDqs = true;
     try {
       probe.value('SELECT "loom_guard_dqs_probe"');
     } catch {
       acceptsDqs = false;
     }
-    if (acceptsDqs) return { unavailable: `node:sqlite of Node ${process.versions.node} accepts double-quoted string literals` };
-    return { name: 'node:sqlite', sqliteVersion: String(probe.value('SELECT sqlite_version()')), open };
+    if (!acceptsDqs) return { unavailable: `node:sqlite of Node ${process.versions.node} refuses double-quoted string literals` };
+    return { name: 'node:sqlite', sqliteVersion: String(probe.value('SELECT sqlite_version()')), interruptible: false, open };
   } finally {
     probe.close();
   }

@@ -26,6 +26,12 @@ export interface Database {
    * so a stub may also stand in an index expression or a generated column.
    */
   define(name: string, args: number | null, fn: (...values: unknown[]) => unknown): void;
+  /**
+   * Interrupt whatever runs past `at` (a performance.now() time; null: no limit), so a statement
+   * fails with SQLite's "interrupted". Only engines that can (`interruptible`); on the others the
+   * replay runs in a child process that is killed at the budget (src/migrations/replayRun.ts).
+   */
+  deadline(at: number | null): void;
   close(): void;
 }
 
@@ -33,6 +39,13 @@ export interface Engine {
   name: EngineName;
   /** sqlite_version() of the engine's SQLite. */
   sqliteVersion: string;
-  /** A fresh in-memory database: foreign keys on, double-quoted string literals refused. */
+  /** Whether `Database.deadline` interrupts a running statement (a progress handler). */
+  interruptible: boolean;
+  /**
+   * A fresh in-memory database as an application's SQLite opens one: foreign keys on (sqlx turns
+   * them on), double-quoted string literals accepted (SQLite's default, which rusqlite keeps), and
+   * sealed: no ATTACH, no VACUUM INTO, no extension loading (see src/migrations/seal.ts for the engine without
+   * an authorizer).
+   */
   open(): Database;
 }

@@ -6,7 +6,10 @@ import { SqliteError } from './types.js';
  * native addon to compile. Pinned to 3.50.4-build1: the 3.51 builds published without an `engines`
  * field ship a node entry that imports a file they do not contain, and later builds need Node 22.
  * Its node entry (`sqlite3-node.mjs`) reads the .wasm file beside it with fs; no browser, no worker.
- * Built with SQLITE_DQS=0, so double-quoted strings are refused as on node:sqlite (types.ts).
+ * Built with SQLITE_DQS=0; each connection turns double-quoted string literals back on, as an
+ * application's SQLite has them (types.ts). Sealed per connection: an authorizer denies ATTACH and
+ * DETACH, SQLITE_LIMIT_ATTACHED is 0 (VACUUM INTO attaches its target, so it fails too), defensive
+ * mode on, and the build has no extension loading at all.
  */
 
 type Sqlite3 = Awaited<ReturnType<typeof import('@sqlite.org/sqlite-wasm').default>>;
@@ -26,8 +29,14 @@ function initialise(): Promise<Sqlite3> {
   return module;
 }
 
+/** How many virtual-machine steps between two looks at the clock: cheap, and well under a millisecond. */
+const PROGRESS_STEPS = 4000;
+
 function wrap(sqlite3: Sqlite3, db: OoDb): Database {
   const { capi } = sqlite3;
+  let deadline: number | null = null;
+  // One progress handler per connection, reading the deadline the replay moves statement by statement.
+  capi.sqlite3_progress_handler(db, PROGRESS_STEPS, () => (deadline !== null && performance.now() > deadline ? 1 : 0), 0);
   /** SQLite's own message when the handle holds one; the wrapper's otherwise (e.g. empty SQL). */
   const failure = (error: unknown) =>
     new SqliteError(error instanceof sqlite3.SQLite3Error && capi.sqlite3_errcode(db) !== 0 ? capi.sqlite3_errmsg(db) : (error as Error).message);
@@ -79,6 +88,9 @@ function wrap(sqlite3: Sqlite3, db: OoDb): Database {
         xFunc: (_context: number, ...values: unknown[]) => fn(...values) as never,
       });
     },
+    deadline(at) {
+      deadline = at;
+    },
     close() {
       for (const stmt of prepared.values()) stmt.finalize();
       db.close();
@@ -88,10 +100,22 @@ function wrap(sqlite3: Sqlite3, db: OoDb): Database {
 
 export async function loadWasmEngine(): Promise<Engine> {
   const sqlite3 = await initialise();
+  const { capi } = sqlite3;
   const open = (): Database => {
-    const db = wrap(sqlite3, new sqlite3.oo1.DB(':memory:', 'c'));
+    const handle = new sqlite3.oo1.DB(':memory:', 'c');
+    capi.sqlite3_db_config(handle, capi.SQLITE_DBCONFIG_DQS_DML, 1, 0);
+    capi.sqlite3_db_config(handle, capi.SQLITE_DBCONFIG_DQS_DDL, 1, 0);
+    capi.sqlite3_db_config(handle, capi.SQLITE_DBCONFIG_DEFENSIVE, 1, 0);
+    capi.sqlite3_db_config(handle, capi.SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, 0);
+    capi.sqlite3_limit(handle, capi.SQLITE_LIMIT_ATTACHED, 0);
+    capi.sqlite3_set_authorizer(
+      handle,
+      (_user: number, action: number) => (action === capi.SQLITE_ATTACH || action === capi.SQLITE_DETACH ? capi.SQLITE_DENY : capi.SQLITE_OK),
+      0,
+    );
+    const db = wrap(sqlite3, handle);
     db.run('PRAGMA foreign_keys = ON');
     return db;
   };
-  return { name: 'sqlite-wasm', sqliteVersion: sqlite3.capi.sqlite3_libversion(), open };
+  return { name: 'sqlite-wasm', sqliteVersion: capi.sqlite3_libversion(), interruptible: true, open };
 }

@@ -1,0 +1,121 @@
+/*
+ * The replay runs on an in-memory database and must touch no file. SQLite reaches the file system
+ * from SQL only through ATTACH (which opens or creates a database file), DETACH (pairs with it) and
+ * VACUUM INTO (which writes a copy); extension loading is off on both engines. On the WASM build an
+ * authorizer and SQLITE_LIMIT_ATTACHED 0 refuse them as well, but node:sqlite (Node 22) has neither,
+ * so every statement is read here first with SQLite's own token rules: what sits in a comment, a
+ * string literal or a quoted identifier is not a keyword, and a keyword is one wherever it stands.
+ * Pure: text in, the first breach out.
+ */
+
+export interface SealBreach {
+  /** What the statement would do, as findings say it. */
+  what: string;
+  /** Offset of its first keyword in the text. */
+  offset: number;
+}
+
+interface Word {
+  text: string;
+  pos: number;
+}
+
+const isIdStart = (code: number) =>
+  (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code >= 0x80;
+const isIdPart = (code: number) => isIdStart(code) || (code >= 48 && code <= 57) || code === 36;
+
+/**
+ * The bare words of the SQL and the `;` between statements (as the word `;`), in order: comments,
+ * string and blob literals and quoted identifiers (`"…"`, `` `…` ``, `[…]`) are skipped whole, as
+ * SQLite's tokenizer reads them. An unterminated one swallows the rest, as it does in SQLite.
+ */
+export function* words(sql: string): Generator<Word> {
+  const n = sql.length;
+  let i = 0;
+  while (i < n) {
+    const c = sql.charCodeAt(i);
+    if (c === 45 /* - */ && sql.charCodeAt(i + 1) === 45) {
+      const end = sql.indexOf('\n', i + 2);
+      i = end < 0 ? n : end + 1;
+    } else if (c === 47 /* / */ && sql.charCodeAt(i + 1) === 42) {
+      const end = sql.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 2;
+    } else if (c === 39 || c === 34 || c === 96 || c === 91) {
+      // ' " ` [ : a doubled quote inside is an escaped quote ([…] has no escape).
+      const close = c === 91 ? ']' : sql[i] as string;
+      let j = i + 1;
+      for (;;) {
+        const k = sql.indexOf(close, j);
+        if (k < 0) {
+          j = n;
+          break;
+        }
+        if (c !== 91 && sql[k + 1] === close) {
+          j = k + 2;
+          continue;
+        }
+        j = k + 1;
+        break;
+      }
+      i = j;
+    } else if (c === 59 /* ; */) {
+      yield { text: ';', pos: i };
+      i++;
+    } else if (isIdStart(c)) {
+      let j = i + 1;
+      while (j < n && isIdPart(sql.charCodeAt(j))) j++;
+      yield { text: sql.slice(i, j).toUpperCase(), pos: i };
+      i = j;
+    } else if (c >= 48 && c <= 57) {
+      // A number, with its exponent or hex digits: `1e5` is not the word `e5`.
+      let j = i + 1;
+      while (j < n && isIdPart(sql.charCodeAt(j))) j++;
+      i = j;
+    } else if (c === 36 || c === 58 || c === 64 || c === 63) {
+      // $name :name @name ?NNN — parameters, never keywords.
+      let j = i + 1;
+      while (j < n && isIdPart(sql.charCodeAt(j))) j++;
+      i = j;
+    } else {
+      i++;
+    }
+  }
+}
+
+/**
+ * The first statement in `sql` that would reach a file: ATTACH, DETACH or VACUUM … INTO. Each
+ * statement's kind is its first keyword (after EXPLAIN [QUERY PLAN]); a statement starts at the
+ * beginning and after every `;`, including those in a trigger body, where ATTACH cannot stand, so
+ * reading one there only ever flags SQL SQLite would refuse anyway.
+ */
+export function sealBreach(sql: string): SealBreach | null {
+  let first: Word | null = null;
+  let explain = 0;
+  for (const w of words(sql)) {
+    if (w.text === ';') {
+      first = null;
+      explain = 0;
+      continue;
+    }
+    if (first === null) {
+      if (explain === 0 && w.text === 'EXPLAIN') {
+        explain = 1;
+        continue;
+      }
+      if (explain === 1 && w.text === 'QUERY') {
+        explain = 2;
+        continue;
+      }
+      if (explain === 2 && w.text === 'PLAN') {
+        explain = 3;
+        continue;
+      }
+      first = w;
+      if (w.text === 'ATTACH') return { what: 'ATTACH opens a database file', offset: w.pos };
+      if (w.text === 'DETACH') return { what: 'DETACH works on an attached database file', offset: w.pos };
+      continue;
+    }
+    if (first.text === 'VACUUM' && w.text === 'INTO') return { what: 'VACUUM INTO writes a database file', offset: first.pos };
+  }
+  return null;
+}
