@@ -40,8 +40,20 @@ export type Reach =
 
 const gapText = (n: NotCurrent) => (n.why === 'missing' ? `${n.crate} has no dep-info yet` : `the dep-info of ${n.crate} is older than ${n.file}`);
 
+export interface ReachOptions {
+  /** Any member's Cargo.toml means the workspace (a push: features unify across the workspace). */
+  manifestsMeanWorkspace?: boolean;
+  /**
+   * Any crate whose records are missing or stale, and that no changed file already concerns, means
+   * the workspace, wherever the changed files are: what it reads today is unknown (a push, whose
+   * verdict is cached). Otherwise only files outside every crate folder widen (a commit).
+   */
+  strict?: boolean;
+}
+
 /** The crates `paths` concern: by folder, and by what their units read. */
-export function reachOf(paths: readonly string[], members: readonly WorkspaceCrate[], deps: ReadIndex, manifestsMeanWorkspace = false): Reach {
+export function reachOf(paths: readonly string[], members: readonly WorkspaceCrate[], deps: ReadIndex, options: ReachOptions = {}): Reach {
+  const { manifestsMeanWorkspace = false, strict = false } = options;
   const owners = new Set<string>();
   const readers = new Set<string>();
   const outside: string[] = [];
@@ -65,10 +77,9 @@ export function reachOf(paths: readonly string[], members: readonly WorkspaceCra
       readers.add(reader);
     }
   }
-  if (outside.length) {
-    const gap = deps.notCurrent.find((n) => !readers.has(n.crate));
-    if (gap) return { workspace: true, because: `${outside[0]} is outside every crate and ${gapText(gap)}` };
-  }
+  const gap = paths.length ? deps.notCurrent.find((n) => !readers.has(n.crate)) : undefined;
+  if (gap && outside.length) return { workspace: true, because: `${outside[0]} is outside every crate and ${gapText(gap)}` };
+  if (gap && strict) return { workspace: true, because: `${paths[0]} may be read by ${gap.crate}, ${gap.why === 'missing' ? 'which has no dep-info yet' : `whose dep-info is older than ${gap.file}`}` };
   return { workspace: false, owners: [...owners].sort(), readers: [...readers].sort() };
 }
 
@@ -88,7 +99,7 @@ export type AffectedScope =
  * dependency). Empty when the change concerns no crate (a README): the verdict stands.
  */
 export function affectedCrates(paths: string[], members: WorkspaceCrate[], deps: ReadIndex = NO_RECORDS(members)): AffectedScope {
-  const reach = reachOf(paths, members, deps, true);
+  const reach = reachOf(paths, members, deps, { manifestsMeanWorkspace: true, strict: true });
   if (reach.workspace) return reach;
   const dependents = new Map<string, string[]>();
   for (const m of members) for (const d of m.deps ?? []) dependents.set(d, [...(dependents.get(d) ?? []), m.name]);
