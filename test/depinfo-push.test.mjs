@@ -68,6 +68,8 @@ for (const [file, bad] of Object.entries(BAD_TEST)) {
       assert.match(r.out, file.endsWith('.sql') ? /schema\.sql drops a table/ : /reads\.rs|assertion/);
       assert.not.ok(calls().some((c) => /--workspace|-p c\b/.test(c)), calls().join('\n'));
       assert.is.not(remoteHead(), repo.git('rev-parse', 'main').trim());
+      // Once is enough to show the bad tree is not remembered as passed (keeps the file fast).
+      if (!file.endsWith('data.txt')) return;
       const again = push();
       assert.is(again.code, 1, again.out);
       // What passed is remembered; the failing step runs again (its line names the cargo command), never taken as passed.
