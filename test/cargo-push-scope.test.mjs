@@ -1,6 +1,7 @@
 // pushScope "affected": after a tree passed the full check, a push builds and tests only the crates
-// changed since then and their reverse dependencies; workspace files and files outside every crate
-// mean everything. Real `git push` through the installed hook, real cargo, a bare remote.
+// changed since then (or whose units read a changed file) and their reverse dependencies; workspace
+// files mean everything, files no unit reads nothing. Real `git push` through the installed hook,
+// real cargo, a bare remote.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,9 +45,14 @@ test('the rule: changed crates and their reverse dependencies; workspace files a
     { name: 'top', dir: 'crates/top', deps: ['mid'] },
     { name: 'other', dir: 'crates/other', deps: [] },
   ];
-  assert.equal(affected.affectedCrates(['crates/mid/src/lib.rs'], members), { workspace: false, changed: ['mid'], affected: ['mid', 'top'] });
-  assert.equal(affected.affectedCrates(['crates/other/x.sql'], members), { workspace: false, changed: ['other'], affected: ['other'] });
-  assert.is(affected.affectedCrates(['crates/core/src/lib.rs', 'crates/other/src/lib.rs'], members).workspace, true, 'every crate affected');
+  // Every crate's dep-info current, and no unit reading across folders: the folder rule.
+  const current = { readersOf: () => new Set(), notCurrent: [] };
+  assert.equal(affected.affectedCrates(['crates/mid/src/lib.rs'], members, current), { workspace: false, changed: ['mid'], affected: ['mid', 'top'] });
+  assert.equal(affected.affectedCrates(['crates/other/x.sql'], members, current), { workspace: false, changed: ['other'], affected: ['other'] });
+  assert.is(affected.affectedCrates(['crates/core/src/lib.rs', 'crates/other/src/lib.rs'], members, current).workspace, true, 'every crate affected');
+  assert.equal(affected.affectedCrates(['README.md'], members, current), { workspace: false, changed: [], affected: [] }, 'read by no unit');
+  // Without any dep-info, nothing says what a crate reads: the workspace.
+  assert.is(affected.affectedCrates(['crates/mid/src/lib.rs'], members).workspace, true, 'no records');
   for (const f of ['Cargo.toml', 'Cargo.lock', 'rust-toolchain.toml', '.cargo/config.toml', 'clippy.toml', 'rustfmt.toml', 'README.md', 'crates/gone/src/lib.rs', 'crates/other/Cargo.toml']) {
     assert.is(affected.affectedCrates(['crates/other/src/lib.rs', f], members).workspace, true, f);
   }
@@ -80,7 +86,7 @@ test('a change in one crate that breaks a dependent crate\'s test still blocks; 
   assert.is(remoteHead(), repo.git('rev-parse', 'main').trim());
 });
 
-test('a leaf crate alone; then a file outside every crate means the workspace', () => {
+test('a leaf crate alone; then a file outside every crate that no unit reads keeps the verdict', () => {
   const base = short('main');
   repo.write(LIB2, `${repo.read(LIB2)}\npub fn leaf() -> u64 {\n    2\n}\n`);
   repo.commitNoVerify('leaf');
@@ -91,7 +97,7 @@ test('a leaf crate alone; then a file outside every crate means the workspace', 
   repo.commitNoVerify('notes');
   const w = push();
   assert.is(w.code, 0, w.out);
-  assert.match(w.out, /✔\s+test\s+workspace \(notes\.txt is outside every crate since [0-9a-f]{7}\)/);
+  assert.match(w.out, /✔\s+test\s+no crate reads the changes since [0-9a-f]{7}: its verdict stands/);
 });
 
 test('check --range uses the same rule', () => {

@@ -19,7 +19,7 @@ export interface WorkspaceCrate {
 export interface CrateSelection {
   workspace: boolean;
   crates: string[];
-  /** For the whole workspace: the staged file that asked for it. */
+  /** For the whole workspace: why (`Cargo.lock changed`). */
   because?: string;
 }
 
@@ -49,7 +49,7 @@ export function selectCrates(paths: string[], members: WorkspaceCrate[]): CrateS
   const picked = new Set<string>();
   for (const path of paths) {
     if (WORKSPACE_FILES.has(path)) {
-      return { workspace: true, crates: members.map((m) => m.name).sort(), because: path };
+      return { workspace: true, crates: members.map((m) => m.name).sort(), because: `${path} changed` };
     }
     const owner = byDepth.find((m) => under(path, m.dir));
     if (owner) picked.add(owner.name);

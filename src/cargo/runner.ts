@@ -107,7 +107,13 @@ export async function runCargo(opts: CargoRunOptions): Promise<Map<CargoStep, Ch
   };
 
   const fmtScope = opts.fmtScope ?? scope;
-  const fmt = wants('fmt') ? runStep('fmt', stepArgs('fmt', fmtScope, profile, config, opts.colour), fmtScope) : null;
+  // No crate holds a changed file (a data file outside every crate that one reads): nothing to format.
+  const noFmt = !fmtScope.workspace && !fmtScope.crates.length;
+  const fmt = !wants('fmt')
+    ? null
+    : noFmt
+      ? Promise.resolve({ as: 'fmt' as const, result: { id: 'fmt', status: 'pass', summary: opts.summary('fmt', fmtScope) } satisfies CheckResult })
+      : runStep('fmt', stepArgs('fmt', fmtScope, profile, config, opts.colour), fmtScope);
 
   let single: SinglePass | null = null;
   if (opts.lint === 'single-pass' && wants('clippy') && wants('build') && !env.RUSTC_WORKSPACE_WRAPPER) {

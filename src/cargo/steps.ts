@@ -120,7 +120,7 @@ export function fixFor(step: CargoStep, selection: CrateSelection, profile: stri
 export function describeSelection(selection: CrateSelection, show = 6): string {
   const n = selection.crates.length;
   const count = `${n} crate${n === 1 ? '' : 's'}`;
-  if (selection.workspace) return `${count} (workspace: ${selection.because} changed)`;
+  if (selection.workspace) return `${count} (workspace: ${selection.because})`;
   const shown = selection.crates.slice(0, show).join(', ');
   return `${count} (${shown}${n > show ? `, +${n - show} more` : ''})`;
 }

@@ -2,7 +2,9 @@ import type { CheckId } from '../checkIds.js';
 import { GuardError } from '../errors.js';
 import { commandExists } from '../proc.js';
 import { colourEnabled, type CheckResult } from '../report.js';
-import { indexManifests, MetadataError, mayConcernCargo, selectCrates, workspaceMembers } from '../cargo/crates.js';
+import { indexManifests, MetadataError, mayConcernCargo, readCachedMembers, workspaceMembers, type WorkspaceCrate } from '../cargo/crates.js';
+import { reachOf, selectReading } from '../cargo/affected.js';
+import { loadDepInfo, targetDirOf, type DepInfo } from '../cargo/depInfo.js';
 import { describeSelection, fixFor, hookProfile, type CargoStep } from '../cargo/steps.js';
 import { runCargo } from '../cargo/runner.js';
 import { Progress } from '../progress.js';
@@ -11,9 +13,16 @@ import type { CheckContext, CheckGroupRun } from './types.js';
 
 /*
  * fmt, clippy and build on exactly the staged crates (pre-commit). The crates come from the staged
- * paths; the checks run on a working tree that holds exactly the index (src/isolate), which is
- * put back byte for byte afterwards.
+ * paths: the crate whose folder holds each, and every crate whose units read it per cargo's
+ * dep-info (cargo/affected.ts); the checks run on a working tree that holds exactly the index
+ * (src/isolate), which is put back byte for byte afterwards.
+ *
+ * The records are read before the staged tree is set up: hiding unstaged edits rewrites files,
+ * which would make every record that read them look older than the tree.
  */
+
+const records = async (root: string, members: readonly WorkspaceCrate[]): Promise<DepInfo> =>
+  loadDepInfo({ repoRoot: root, targetDir: await targetDirOf(root), members });
 
 const inactive = (ids: CheckId[], summary: string): CheckResult[] => ids.map((id) => ({ id, status: 'inactive', summary }));
 
@@ -27,7 +36,14 @@ const run: CheckGroupRun = async (ctx: CheckContext, ids: CheckId[]) => {
   if (!manifests.hasRoot) return inactive(ids, 'no Cargo.toml at the repository root');
   const rootManifest = await ctx.reader.readText(ctx.target, 'Cargo.toml');
   const rootIsPackage = /^\s*\[package\]/m.test(rootManifest ?? '');
-  if (!mayConcernCargo(paths, manifests, rootIsPackage)) return inactive(ids, 'no Rust changes staged');
+  const cached = await readCachedMembers(gitDir, manifests.key);
+  let deps = cached ? await records(root, cached) : null;
+  if (!mayConcernCargo(paths, manifests, rootIsPackage)) {
+    // Only files outside every crate folder: cargo's concern only if a unit read one, or if some
+    // crate's records cannot tell. Without the member list there is nothing to judge by yet.
+    const reach = cached && deps ? reachOf(paths, cached, deps) : null;
+    if (reach && !reach.workspace && !reach.readers.length) return inactive(ids, 'no Rust changes staged');
+  }
 
   if (!(await commandExists('cargo'))) {
     throw new GuardError('cargo is not on PATH: install Rust (https://rustup.rs), or skip these checks once with LOOM_GUARD_SKIP=fmt,clippy,build');
@@ -48,7 +64,10 @@ const run: CheckGroupRun = async (ctx: CheckContext, ids: CheckId[]) => {
         ...rest.map((id): CheckResult => ({ id, status: 'skip', summary: 'not run: cargo metadata failed' })),
       ];
     }
-    const selection = selectCrates(paths, members);
+    // Records are attributed to members: read them again when the members are not the cached ones.
+    if (!deps || JSON.stringify(members) !== JSON.stringify(cached)) deps = await records(root, members);
+    // A widened selection says why on its summary line (describeSelection).
+    const selection = selectReading(paths, members, deps);
     if (!selection.crates.length) return inactive(ids, 'no workspace crate staged');
     // "fmt": "fix" formats and stages instead of checking (fmtFix.ts), before clippy reads the tree.
     const fixing = ctx.config.fmt === 'fix' && ids.includes('fmt');

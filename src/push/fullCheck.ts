@@ -3,7 +3,8 @@ import { cargoTipIds } from '../checks/definitions.js';
 import type { Config } from '../config.js';
 import { git, gitText, type RepoPaths } from '../git.js';
 import { affectedCrates } from '../cargo/affected.js';
-import { cargoMetadata, type CrateSelection } from '../cargo/crates.js';
+import { cargoMetadata, type CrateSelection, type WorkspaceCrate } from '../cargo/crates.js';
+import { loadDepInfo, repoRelative, targetDirOf } from '../cargo/depInfo.js';
 import { runCargo } from '../cargo/runner.js';
 import { describeSelection, packageArgs, tail } from '../cargo/steps.js';
 import { Progress } from '../progress.js';
@@ -12,6 +13,7 @@ import { isSkipped, type SkipRequest } from '../skip.js';
 import type { PushCache } from './cache.js';
 import { externalsFingerprint } from './externals.js';
 import { inProvenTree, type ProvenRun } from './provenTree.js';
+import { readOfExtras, type InPlaceState } from './inPlace.js';
 import type { PushTreeLayout } from './pushTree.js';
 
 /*
@@ -75,6 +77,8 @@ export interface FullCheckerOptions {
 export class FullChecker {
   /** Results by tree within this run: two refs at one tree are checked once. */
   private readonly seen = new Map<string, { label: string; results: Map<FullStep, CheckResult> }>();
+  /** The members and scope of the last run, for the proof that it read no untracked file. */
+  private last: { members: WorkspaceCrate[] | null; scope: CrateSelection } | null = null;
 
   constructor(private readonly options: FullCheckerOptions) {}
 
@@ -123,7 +127,27 @@ export class FullChecker {
   private async runSteps(commit: string, tree: string, steps: FullStep[], base: PassedBase | null): Promise<ProvenRun<Map<FullStep, CheckResult>>> {
     const { paths, reporter, layout } = this.options;
     const subject = (await git(paths.root, ['log', '-1', '--format=%h %s', commit])).stdout.toString('utf8').trim();
-    return inProvenTree({ paths, layout, reporter, commit, tree, subject }, (cwd, env) => this.cargoSteps(cwd, env, steps, tree, base));
+    this.last = null;
+    const prove = (cwd: string, env: NodeJS.ProcessEnv, extras: InPlaceState['extras']) => this.provenUnread(cwd, env, extras);
+    return inProvenTree({ paths, layout, reporter, commit, tree, subject, prove }, (cwd, env) => this.cargoSteps(cwd, env, steps, tree, base));
+  }
+
+  /**
+   * Why the run just made in `cwd` may have read one of `extras` (untracked or ignored entries), or
+   * null when cargo's dep-info shows that no unit read any: every crate the run built must have left
+   * its records, and none of them may name an extra (inPlace.ts, readOfExtras).
+   */
+  private async provenUnread(cwd: string, env: NodeJS.ProcessEnv, extras: InPlaceState['extras']): Promise<string | null> {
+    const members = this.last?.members ?? (await cargoMetadata(cwd).catch(() => null));
+    if (!members) return 'cargo metadata failed, so no dep-info shows what the build read';
+    const targetDir = await targetDirOf(cwd, env);
+    const deps = await loadDepInfo({ repoRoot: cwd, targetDir, members });
+    const scope = this.last?.scope ?? { workspace: true, crates: [] };
+    const built = scope.workspace ? members.map((m) => m.name) : scope.crates;
+    const missing = deps.notCurrent.find((n) => n.why === 'missing' && built.includes(n.crate));
+    if (missing) return `the build left no dep-info of ${missing.crate} to show it read none of the ${extras.length} untracked or ignored entries`;
+    const rel = repoRelative(targetDir, cwd, cwd);
+    return readOfExtras(deps, extras, rel ? `${rel}/` : null);
   }
 
   /** The nearest ancestor of `commit` (itself excluded) whose tree passed every full-check step. */
@@ -142,7 +166,7 @@ export class FullChecker {
    * The scope of this push: the crates affected since `base` (pushScope "affected"), or the
    * workspace when there is no base or the change concerns every crate.
    */
-  private async scopeOf(cwd: string, tree: string, base: PassedBase | null): Promise<{ scope: CrateSelection; fmtScope: CrateSelection; label: string; fmtLabel: string }> {
+  private async scopeOf(cwd: string, env: NodeJS.ProcessEnv, tree: string, base: PassedBase | null): Promise<{ scope: CrateSelection; fmtScope: CrateSelection; label: string; fmtLabel: string }> {
     const workspace = (why: string) => ({ scope: { workspace: true, crates: [] }, fmtScope: { workspace: true, crates: [] }, label: `workspace${why}`, fmtLabel: `workspace${why}` });
     if (!base) return workspace('');
     const since = `since ${base.commit.slice(0, 7)}`;
@@ -150,20 +174,30 @@ export class FullChecker {
     const members = await cargoMetadata(cwd).catch(() => null);
     // cargo reports a broken manifest itself, on the workspace.
     if (!members) return workspace('');
-    const rule = affectedCrates(diff.split('\0').filter(Boolean), members);
-    if (rule.workspace) return workspace(` (${rule.because} ${since})`);
+    if (this.last) this.last.members = members;
+    // What each crate read, as cargo recorded it in the target folder of the tree the check runs in.
+    const deps = await loadDepInfo({ repoRoot: cwd, targetDir: await targetDirOf(cwd, env), members });
+    const rule = affectedCrates(diff.split('\0').filter(Boolean), members, deps);
+    if (rule.workspace) return workspace(` (${rule.because}${rule.because.endsWith(' changed') ? ' ' : ', '}${since})`);
+    if (!rule.affected.length) {
+      // Only files no unit reads: the cargo verdict of the base stands for this tree.
+      const reused = `no crate reads the changes ${since}: its verdict stands`;
+      return { scope: { workspace: false, crates: [] }, fmtScope: { workspace: false, crates: [] }, label: reused, fmtLabel: reused };
+    }
     return {
       scope: { workspace: false, crates: rule.affected },
       fmtScope: { workspace: false, crates: rule.changed },
       label: `${crateList(rule.affected)} affected ${since}`,
-      fmtLabel: `${crateList(rule.changed)} changed ${since}`,
+      fmtLabel: rule.changed.length ? `${crateList(rule.changed)} changed ${since}` : `no crate holds a file changed ${since}`,
     };
   }
 
   private async cargoSteps(cwd: string, env: NodeJS.ProcessEnv, steps: FullStep[], tree: string, base: PassedBase | null): Promise<Map<FullStep, CheckResult>> {
-    const { scope, fmtScope, label, fmtLabel } = await this.scopeOf(cwd, tree, base);
+    this.last = { members: null, scope: { workspace: true, crates: [] } };
+    const { scope, fmtScope, label, fmtLabel } = await this.scopeOf(cwd, env, tree, base);
+    this.last.scope = scope;
     if (!scope.workspace && !scope.crates.length) {
-      return new Map(steps.map((s) => [s, { id: s, status: 'pass', summary: 'no crate changed' } as CheckResult]));
+      return new Map(steps.map((s) => [s, { id: s, status: 'pass', summary: label } as CheckResult]));
     }
     const describe = (step: FullStep) => (step === 'fmt' ? fmtLabel : label);
     return runCargo({

@@ -4,7 +4,7 @@ import type { RepoPaths } from '../git.js';
 import type { Reporter } from '../report.js';
 import type { ExternalState } from './cache.js';
 import { externalsFingerprint, findExternals, relativeTo } from './externals.js';
-import { inWorkingTree, whyNotInPlace } from './inPlace.js';
+import { inWorkingTree, whyNotInPlace, type InPlaceState } from './inPlace.js';
 import { lockPushTree, preparePushTree, pruneOrphans, removeLegacyPushTree, type PushTreeLayout } from './pushTree.js';
 
 /*
@@ -32,6 +32,11 @@ export interface ProvenTreeOptions {
   tree: string;
   /** `abc1234 subject`, for the note. */
   subject: string;
+  /**
+   * After a run in the working tree beside untracked or ignored files: why the run does not count
+   * (a unit read one of them, per dep-info), or null when it counts.
+   */
+  prove?: (cwd: string, env: NodeJS.ProcessEnv, extras: InPlaceState['extras']) => Promise<string | null>;
 }
 
 export async function inProvenTree<R>(options: ProvenTreeOptions, work: (cwd: string, env: NodeJS.ProcessEnv) => Promise<R>): Promise<ProvenRun<R>> {
@@ -42,14 +47,22 @@ export async function inProvenTree<R>(options: ProvenTreeOptions, work: (cwd: st
   const state: ExternalState | null = extHash === null ? null : { rels, hash: extHash };
   const tooBig = `a path dependency outside the repository (${rels.join(', ')}) is too big to fingerprint`;
 
-  const inPlace = await inWorkingTree(paths, reporter, async () => {
-    const why = await whyNotInPlace(paths.root, commit, layout.tree);
-    if (why) return { why };
-    reporter.note(`full check of ${subject}: in the working tree (it is that commit, clean, nothing ignored but target/)`);
+  const inPlace = await inWorkingTree(paths, reporter, async (): Promise<{ why: string } | { value: R; changed: string | null }> => {
+    const before = await whyNotInPlace(paths.root, commit, layout.tree);
+    if ('why' in before) return before;
+    const n = before.extras.length;
+    const beside = n ? `; ${n} untracked or ignored entr${n === 1 ? 'y' : 'ies'} to be proven unread by the build` : ', nothing untracked or ignored but target/';
+    reporter.note(`full check of ${subject}: in the working tree (it is that commit, tracked files clean${beside})`);
     const value = await work(paths.root, process.env);
-    return { value, changed: await whyNotInPlace(paths.root, commit, layout.tree) };
+    const after = await whyNotInPlace(paths.root, commit, layout.tree);
+    if ('why' in after) return { value, changed: after.why };
+    if (after.extras.length) {
+      const read = options.prove ? await options.prove(paths.root, process.env, after.extras) : 'nothing can prove the untracked files unread';
+      if (read) return { why: `${read} (the run in the working tree does not count)` };
+    }
+    return { value, changed: null };
   });
-  if ('value' in inPlace && inPlace.value !== undefined) {
+  if ('value' in inPlace) {
     const unproven = inPlace.changed ? `the working tree changed during the check (${inPlace.changed})` : state ? undefined : tooBig;
     return { where: 'in place', value: inPlace.value, proven: unproven ? null : state, unproven };
   }
