@@ -32,10 +32,12 @@ export interface ProvenTreeOptions {
   tree: string;
   /** `abc1234 subject`, for the note. */
   subject: string;
+  /** The environment both runs start from (the toolchain decision is in it). */
+  env: NodeJS.ProcessEnv;
 }
 
 export async function inProvenTree<R>(options: ProvenTreeOptions, work: (cwd: string, env: NodeJS.ProcessEnv) => Promise<R>): Promise<ProvenRun<R>> {
-  const { paths, layout, reporter, commit, tree, subject } = options;
+  const { paths, layout, reporter, commit, tree, subject, env: baseEnv } = options;
   const ext = await findExternals(paths, layout.realRoot, layout.mirror, tree);
   const rels = relativeTo(layout.realRoot, ext.dirs);
   const extHash = await externalsFingerprint(layout.realRoot, rels);
@@ -46,7 +48,7 @@ export async function inProvenTree<R>(options: ProvenTreeOptions, work: (cwd: st
     const why = await whyNotInPlace(paths.root, commit, layout.tree);
     if (why) return { why };
     reporter.note(`full check of ${subject}: in the working tree (it is that commit, clean, nothing ignored but target/)`);
-    const value = await work(paths.root, process.env);
+    const value = await work(paths.root, baseEnv);
     return { value, changed: await whyNotInPlace(paths.root, commit, layout.tree) };
   });
   if ('value' in inPlace && inPlace.value !== undefined) {
@@ -72,7 +74,7 @@ export async function inProvenTree<R>(options: ProvenTreeOptions, work: (cwd: st
     reporter.note(
       `full check of ${subject}: in the private checkout ${layout.tree} (not in place: ${inPlace.why}; ${rebuilt ? 'checked out afresh' : 'updated'} and verified in ${ms}ms)`,
     );
-    const env: NodeJS.ProcessEnv = { ...process.env, CARGO_TARGET_DIR: layout.target };
+    const env: NodeJS.ProcessEnv = { ...baseEnv, CARGO_TARGET_DIR: layout.target };
     for (const key of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE']) delete env[key];
     const value = await work(layout.tree, env);
     return { where: layout.tree, value, proven: state, unproven: state ? undefined : tooBig };
