@@ -5,6 +5,7 @@ import type { Reporter } from '../report.js';
 import type { ExternalState } from './cache.js';
 import { externalsFingerprint, findExternals, relativeTo } from './externals.js';
 import { inWorkingTree, whyNotInPlace } from './inPlace.js';
+import { warmIfCold } from './warmTarget.js';
 import { lockPushTree, preparePushTree, pruneOrphans, removeLegacyPushTree, type PushTreeLayout } from './pushTree.js';
 
 /*
@@ -74,6 +75,13 @@ export async function inProvenTree<R>(options: ProvenTreeOptions, work: (cwd: st
     reporter.note(
       `full check of ${subject}: in the private checkout ${layout.tree} (not in place: ${inPlace.why}; ${rebuilt ? 'checked out afresh' : 'updated'} and verified in ${ms}ms)`,
     );
+    const warm = await warmIfCold(paths.root, layout.tree, layout.target, baseEnv).catch((error: Error) => {
+      reporter.warn(`could not seed the private checkout's target folder from yours (${error.message}): it builds every crate itself this once`);
+      return null;
+    });
+    if (warm) {
+      reporter.note(`the private checkout's target folder starts from yours: ${warm.packages} third-party crates (${(warm.bytes / 2 ** 20).toFixed(0)} MB copied), so only workspace members compile`);
+    }
     const env: NodeJS.ProcessEnv = { ...baseEnv, CARGO_TARGET_DIR: layout.target };
     for (const key of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE']) delete env[key];
     const value = await work(layout.tree, env);
