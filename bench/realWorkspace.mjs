@@ -174,6 +174,8 @@ export function realWorkspaceRepo({ items = 30, baseEnv = process.env } = {}) {
     writeFileSync(join(dir, path), content);
   }
   run('cargo', ['generate-lockfile', '--offline'], { cwd: dir, env });
+  // The generated code is committed as rustfmt leaves it, as a real repository's is.
+  run('cargo', ['fmt', '--all'], { cwd: dir, env });
   run('git', ['add', '-A'], { cwd: dir });
   run('git', ['commit', '-q', '--no-verify', '-m', 'a Loom-shaped workspace on real crates'], { cwd: dir, env });
   return { dir, env };
