@@ -5,10 +5,12 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ensurePeers, fmt, ROOT } from './lib.mjs';
 
-ensurePeers();
-
-const only = process.argv[2] ? new RegExp(process.argv[2]) : null;
-const sections = [
+// `--real`: only the realistic workspace on real third-party crates (bench/real.mjs, several minutes).
+const real = process.argv.includes('--real');
+const pattern = process.argv.slice(2).find((a) => a !== '--real');
+const only = pattern ? new RegExp(pattern) : null;
+if (!real) ensurePeers();
+const sections = real ? [['real', './real.mjs', 'benchReal']] : [
   ['noop', './noop.mjs', 'benchNoop'],
   ['pre-commit', './pre-commit.mjs', 'benchPreCommit'],
   ['nix-check', './nix-check.mjs', 'benchNixCheck'],
@@ -36,7 +38,7 @@ for (const [name, file, fn] of sections) {
 }
 
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-writeFileSync(join(ROOT, 'bench/results/latest.json'), JSON.stringify(results, null, 2));
+writeFileSync(join(ROOT, real ? 'bench/results/latest-real.json' : 'bench/results/latest.json'), JSON.stringify(results, null, 2));
 const table = [
   `Measured ${results.date.slice(0, 10)} on ${results.machine}; medians of alternating runs in one process.`,
   '',

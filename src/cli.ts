@@ -170,6 +170,18 @@ prints the include_str! line to add, and reminds you to run loom-guard nix updat
     flags: { folder: 'string' },
     load: () => import('./commands/migrationsNew.js'),
   },
+  'cache prune': {
+    usage: 'loom-guard cache prune',
+    summary: 'remove the private checkouts pre-push keeps, and say how much disk that freed',
+    help: `pre-push runs the full check in a private checkout (in the user cache folder, with its own
+target folder) whenever the working tree is not exactly the pushed commit. This removes every such
+checkout of every repository on this machine, except one a running loom-guard is using, and prints
+one line with the disk it freed. The repositories' own target/ folders are not touched; the next
+push that needs a private checkout starts it again, warm from the repository's target/.
+loom-guard doctor states what the private checkout of a repository costs.`,
+    flags: {},
+    load: () => import('./commands/cachePrune.js'),
+  },
   demo: {
     usage: 'loom-guard demo [--keep]',
     summary: 'walk real commits and pushes through the hooks in a throwaway Loom-shaped repo',
@@ -186,6 +198,7 @@ commands that install loom-guard into your own repository.
 const GROUPS: Record<string, string> = {
   nix: 'Cargo.nix sync: check, update',
   migrations: 'SQL migrations: check, new',
+  cache: 'pre-push private checkouts: prune',
 };
 
 function mainHelp(): string {

@@ -7,8 +7,12 @@ import { parseReplayFunctions } from './migrations/replayFunctions.js';
 export type ReplayMode = 'loom' | 'once' | 'off';
 /** How migration files are named and numbered (src/migrations/names.ts). */
 export type NamingScheme = 'loom' | 'sqlx' | 'refinery';
-/** Clippy and the pre-commit build: one cargo pass with clippy-driver as the wrapper, or two commands. */
-export type LintMode = 'single-pass' | 'separate';
+/**
+ * Clippy and the pre-commit build: side by side (clippy in its own profile, so the build is the one
+ * you would run and leaves nothing to rebuild), one cargo pass with clippy-driver as the wrapper,
+ * or one after the other.
+ */
+export type LintMode = 'parallel' | 'single-pass' | 'separate';
 /** What a push builds and tests: the crates changed since a tree that passed (and their dependents), or all. */
 export type PushScope = 'affected' | 'workspace';
 
@@ -75,7 +79,7 @@ export const DEFAULT_CONFIG: Config = {
   regenerate: null,
   fmt: 'check',
   lintStagedOnPush: false,
-  lint: 'single-pass',
+  lint: 'parallel',
   pushScope: 'affected',
 };
 
@@ -113,7 +117,7 @@ const VALIDATORS: Record<keyof Config, Validator> = {
   regenerate: (v) => (v === null ? null : nonEmptyStringArray(v)),
   fmt: (v) => (v === 'check' || v === 'fix' ? null : '"check" or "fix"'),
   lintStagedOnPush: (v) => (typeof v === 'boolean' ? null : 'true or false'),
-  lint: (v) => (v === 'single-pass' || v === 'separate' ? null : '"single-pass" or "separate"'),
+  lint: (v) => (v === 'parallel' || v === 'single-pass' || v === 'separate' ? null : '"parallel", "single-pass" or "separate"'),
   pushScope: (v) => (v === 'affected' || v === 'workspace' ? null : '"affected" or "workspace"'),
 };
 

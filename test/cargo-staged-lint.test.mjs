@@ -108,7 +108,9 @@ test('single pass and cargo clippy -D warnings: the same findings on every mutat
 });
 
 test('through the hook: a lint in a build script blocks the commit, clippy\'s output shown', () => {
-  repo.git('add', 'Cargo.toml', '.gitignore', 'crates/clean');
+  // The single pass is no longer the default (`parallel` is): this repository asks for it.
+  repo.write('.loom-guard.json', '{ "lint": "single-pass" }\n');
+  repo.git('add', 'Cargo.toml', '.gitignore', 'crates/clean', '.loom-guard.json');
   repo.git('commit', '-q', '--no-verify', '-m', 'clean crate');
   repo.git('clean', '-fdq');
   repo.install();

@@ -109,7 +109,8 @@ test('a compile error is blocked with rustc\'s output', () => {
   const r = commit('broken');
   assert.is.not(r.code, 0);
   assert.match(r.out, /error\[E0425\]: cannot find function `undefined_thing`/);
-  assert.match(r.out, /build +not run: clippy failed/);
+  // Clippy and the build ran side by side: the same error is reported once, by clippy.
+  assert.match(r.out, /build +not reported: clippy failed/);
   assert.is(head(), base);
 });
 
@@ -121,10 +122,15 @@ test('a change in one crate runs fmt, clippy and build on that crate only', () =
   assert.is(r.code, 0, r.out);
   for (const id of ['fmt', 'clippy', 'build']) assert.match(r.out, new RegExp(`✔ +${id} +1 crate \\(loom-crate-02\\)`));
   for (const other of ['loom-crate-01', 'loom-server', 'loom-common-core']) assert.not.ok(r.out.includes(other), `output names only loom-crate-02, not ${other}`);
-  // The default lint mode: clippy and the build in one cargo pass, clippy-driver as the wrapper.
+  // The default lint mode: clippy in its own profile (inheriting dev-fast) beside a plain build,
+  // which is the build a person runs: no wrapper in its fingerprint.
   const steps = calls().filter((c) => /^(\[clippy-driver\] )?(fmt|clippy|build)\b/.test(c));
-  assert.equal(steps.sort(), ['[clippy-driver] build --profile dev-fast -p loom-crate-02', 'fmt --check -p loom-crate-02 -- --color=never']);
-  assert.match(r.out, /✔ +build +1 crate \(loom-crate-02\), in the same pass/);
+  assert.equal(steps.sort(), [
+    'build --profile dev-fast -p loom-crate-02',
+    'clippy --config profile.loom-guard-lint.inherits="dev-fast" --profile loom-guard-lint -p loom-crate-02 -- -D warnings',
+    'fmt --check -p loom-crate-02 -- --color=never',
+  ]);
+  assert.not.match(r.out, /in the same pass/);
   // The member list is cached on the manifests: the next commit asks cargo metadata nothing.
   repo.write(LIB2, repo.read(LIB2) + good('tripled'));
   repo.git('add', '-A');
@@ -289,7 +295,8 @@ test('no [profile.dev-fast]: the dev profile, with one warning line', () => {
   const r = repo.lg(['check', '--staged'], { env: LOGGED });
   assert.is(r.code, 0, r.out);
   assert.is(r.out.split('\n').filter((l) => l.includes('[profile.hook-fast]')).length, 1);
-  assert.ok(calls().includes('[clippy-driver] build --profile dev -p loom-crate-02'), calls().join('\n'));
+  assert.ok(calls().includes('build --profile dev -p loom-crate-02'), calls().join('\n'));
+  assert.ok(calls().includes('clippy --config profile.loom-guard-lint.inherits="dev" --profile loom-guard-lint -p loom-crate-02 -- -D warnings'), calls().join('\n'));
   // "lint": "separate": the two commands of old.
   repo.write('.loom-guard.json', '{ "profile": "hook-fast", "lint": "separate" }\n');
   clearCalls();

@@ -8,6 +8,7 @@ import type { CrateSelection } from './crates.js';
 import {
   cargoOutput,
   missingComponent,
+  parallelClippyArgs,
   singlePassArgs,
   singlePassFailure,
   stepArgs,
@@ -36,7 +37,10 @@ export interface CargoRunOptions {
   /** For clippy and build; null is cargo's default (dev). */
   profile: string | null;
   config: Config;
-  /** `single-pass` runs clippy and build as one `cargo build` with clippy-driver as the wrapper. */
+  /**
+   * `parallel` runs clippy (in its own profile) beside the build; `single-pass` runs them as one
+   * `cargo build` with clippy-driver as the wrapper; `separate` one after the other.
+   */
   lint: LintMode;
   colour: boolean;
   progress: Progress;
@@ -122,7 +126,21 @@ export async function runCargo(opts: CargoRunOptions): Promise<Map<CargoStep, Ch
     if (driver) single = singlePassArgs(scope, profile, config, driver);
   }
 
-  if (single) {
+  const parallel = opts.lint === 'parallel' && wants('clippy') && wants('build');
+  if (parallel) {
+    const [lint, build] = await Promise.all([
+      runStep('clippy', parallelClippyArgs(scope, profile, config), scope),
+      runStep('build', stepArgs('build', scope, profile, config), scope),
+    ]);
+    results.set('clippy', lint.result);
+    // Both failing is mostly one compile error said twice: clippy's words are enough.
+    results.set(
+      'build',
+      lint.result.status === 'fail' && build.result.status === 'fail'
+        ? { id: 'build', status: 'skip', summary: 'not reported: clippy failed on the same crates' }
+        : build.result,
+    );
+  } else if (single) {
     const pass = await runStep('clippy', single.args, scope, single.env, (r) => singlePassFailure(cargoOutput(r)));
     if (pass.result.status === 'pass') {
       results.set('clippy', pass.result);

@@ -53,6 +53,20 @@ export function stepArgs(step: CargoStep, selection: CrateSelection, profile: st
   }
 }
 
+/** The profile clippy runs in beside the build (`lint: "parallel"`); cargo names its folder after it. */
+export const LINT_PROFILE = 'loom-guard-lint';
+
+/**
+ * Clippy for the parallel mode: in its own profile, inheriting the build's, defined on the command
+ * line (no Cargo.toml edit). Its own profile folder means its own build lock, so cargo runs it beside
+ * the build; and the build, without a wrapper in its fingerprint, is exactly the one a person runs,
+ * so their next `cargo build --profile <profile>` has nothing to compile.
+ */
+export function parallelClippyArgs(selection: CrateSelection, profile: string | null, config: Config): string[] {
+  const [command, ...rest] = stepArgs('clippy', selection, LINT_PROFILE, config);
+  return [command as string, '--config', `profile.${LINT_PROFILE}.inherits="${profile ?? 'dev'}"`, ...rest];
+}
+
 /** Separator cargo-clippy puts after each argument in CLIPPY_ARGS, which clippy-driver splits on. */
 const CLIPPY_ARG_END = '__CLIPPY_HACKERY__';
 

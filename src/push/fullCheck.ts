@@ -70,8 +70,16 @@ export interface FullCheckerOptions {
   config: Config;
   reporter: Reporter;
   skip: SkipRequest;
-  cache: PushCache;
+  /** The verdict cache and the environment for one commit: both depend on its toolchain (job.ts). */
+  contextFor: (commit: string) => Promise<VerdictContext>;
   layout: PushTreeLayout;
+}
+
+/** What a commit's verdict depends on besides its tree: the toolchain decided for it, in `env`. */
+export interface VerdictContext {
+  cache: PushCache;
+  /** process.env with RUSTUP_TOOLCHAIN set to the one toolchain decision (src/cargo/toolchain.ts). */
+  env: NodeJS.ProcessEnv;
 }
 
 export class FullChecker {
@@ -84,7 +92,8 @@ export class FullChecker {
 
   /** Runs (or recalls) the full check on `commit`, reporting one line per step. */
   async check(commit: string, label: string): Promise<FullCheckOutcome> {
-    const { paths, reporter, skip, cache } = this.options;
+    const { paths, reporter, skip } = this.options;
+    const { cache, env } = await this.options.contextFor(commit);
     const tree = (await gitText(paths.root, ['rev-parse', `${commit}^{tree}`])).trim();
     const active = FULL_STEPS.filter((s) => !isSkipped(skip, s));
     const results = new Map<FullStep, CheckResult>();
@@ -107,8 +116,8 @@ export class FullChecker {
 
     let where = 'cache';
     if (toRun.length) {
-      const base = this.options.config.pushScope === 'affected' ? await this.passedBase(commit) : null;
-      const ran = await this.runSteps(commit, tree, toRun, base);
+      const base = this.options.config.pushScope === 'affected' ? await this.passedBase(commit, cache) : null;
+      const ran = await this.runSteps(commit, tree, toRun, base, env);
       where = ran.where;
       for (const [step, result] of ran.value) results.set(step, result);
       const ok = toRun.filter((s) => results.get(s)?.status === 'pass');
@@ -124,12 +133,12 @@ export class FullChecker {
   }
 
   /** Runs `steps` on exactly `tree`, in place or in the private checkout (provenTree.ts). */
-  private async runSteps(commit: string, tree: string, steps: FullStep[], base: PassedBase | null): Promise<ProvenRun<Map<FullStep, CheckResult>>> {
+  private async runSteps(commit: string, tree: string, steps: FullStep[], base: PassedBase | null, baseEnv: NodeJS.ProcessEnv): Promise<ProvenRun<Map<FullStep, CheckResult>>> {
     const { paths, reporter, layout } = this.options;
     const subject = (await git(paths.root, ['log', '-1', '--format=%h %s', commit])).stdout.toString('utf8').trim();
     this.last = null;
     const prove = (cwd: string, env: NodeJS.ProcessEnv, extras: InPlaceState['extras']) => this.provenUnread(cwd, env, extras);
-    return inProvenTree({ paths, layout, reporter, commit, tree, subject, prove }, (cwd, env) => this.cargoSteps(cwd, env, steps, tree, base));
+    return inProvenTree({ paths, layout, reporter, commit, tree, subject, prove, env: baseEnv }, (cwd, env) => this.cargoSteps(cwd, env, steps, tree, base));
   }
 
   /**
@@ -151,14 +160,14 @@ export class FullChecker {
   }
 
   /** The nearest ancestor of `commit` (itself excluded) whose tree passed every full-check step. */
-  private async passedBase(commit: string): Promise<PassedBase | null> {
+  private async passedBase(commit: string, cache: PushCache): Promise<PassedBase | null> {
     const log = await gitText(this.options.paths.root, ['log', '--format=%H %T', `--max-count=${BASE_SEARCH_DEPTH}`, '--skip=1', commit]).catch(() => '');
     const candidates = log.split('\n').filter(Boolean).map((line) => {
       const [c, t] = line.split(' ');
       return { commit: c as string, tree: t as string };
     });
     const { realRoot } = this.options.layout;
-    const tree = await this.options.cache.firstPassed(candidates.map((c) => c.tree), FULL_STEPS, (rels) => externalsFingerprint(realRoot, rels));
+    const tree = await cache.firstPassed(candidates.map((c) => c.tree), FULL_STEPS, (rels) => externalsFingerprint(realRoot, rels));
     return candidates.find((c) => c.tree === tree) ?? null;
   }
 

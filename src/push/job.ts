@@ -1,15 +1,16 @@
 import { join } from 'node:path';
 import kleur from 'kleur';
-import { loadConfig } from '../config.js';
-import { BlobReader, repoPaths } from '../git.js';
+import { loadConfig, type Config } from '../config.js';
+import { BlobReader, git, repoPaths, type RepoPaths } from '../git.js';
+import { resolveToolchain, type ToolchainDecision } from '../cargo/toolchain.js';
 import { Reporter, type CheckResult } from '../report.js';
 import { announceSkips } from '../runChecks.js';
 import { withOnly } from '../skip.js';
 import type { CheckId } from '../checkIds.js';
 import { PushCache, verdictFingerprint } from './cache.js';
 import { describeCommits, runCommitChecks, runWholeTreeChecks, type CommitInfo } from './commitChecks.js';
-import { FullChecker } from './fullCheck.js';
-import { pushTreeLayout } from './pushTree.js';
+import { FullChecker, type VerdictContext } from './fullCheck.js';
+import { pushTreeLayout, type PushTreeLayout } from './pushTree.js';
 import { runTipChecks } from './tipChecks.js';
 import type { PushedCommit } from './refs.js';
 
@@ -60,14 +61,12 @@ export async function runPushJob(
   const paths = await repoPaths(cwd);
   const { config } = await loadConfig(paths.root);
   const layout = await pushTreeLayout(paths);
-  // The verdict cache stays in the git dir (it is small and per repository); the fingerprint is
-  // taken for the private checkout's place, which in place is only used when it reads the same.
-  const fingerprint = verdictFingerprint(paths.root, config, layout.tree);
-  fingerprint.catch(() => undefined); // awaited by the cache; never an unhandled rejection meanwhile
-  const cache = new PushCache(join(paths.commonDir, 'loom-guard'), fingerprint);
-  const full = new FullChecker({ paths, config, reporter, skip, cache, layout });
+  const contextFor = verdictContexts(paths, config, layout, reporter);
+  // Started now, so that `rustc -vV` and `cargo -V` run while the per-commit rules do.
+  for (const t of targets) if (t.tip) contextFor(t.tip, false).catch(() => undefined);
+  const full = new FullChecker({ paths, config, reporter, skip, contextFor, layout });
   // A whole tree is checked on the whole workspace, whatever pushScope says for pushes.
-  const wholeFull = targets.some((t) => t.whole) ? new FullChecker({ paths, config: { ...config, pushScope: 'workspace' }, reporter, skip, cache, layout }) : full;
+  const wholeFull = targets.some((t) => t.whole) ? new FullChecker({ paths, config: { ...config, pushScope: 'workspace' }, reporter, skip, contextFor, layout }) : full;
   const reader = new BlobReader(paths.root);
   const outcomes: TargetOutcome[] = [];
   const checkedCommits = new Set<string>();
@@ -109,6 +108,50 @@ export async function runPushJob(
     }
   }
   return { exitCode: refused ? 1 : 0, targets: outcomes };
+}
+
+/**
+ * The verdict context of each pushed commit: one toolchain decision (src/cargo/toolchain.ts) made
+ * for the repository's path and the commit's toolchain file, passed as RUSTUP_TOOLCHAIN to the run
+ * in place and in the private checkout alike, and part of the cache key. The verdict cache stays in
+ * the git dir (small, per repository); its fingerprint is taken for the private checkout's place,
+ * which in place is only used when it reads the same config files.
+ */
+function verdictContexts(paths: RepoPaths, config: Config, layout: PushTreeLayout, reporter: Reporter): (commit: string, announce?: boolean) => Promise<VerdictContext> {
+  const byCommit = new Map<string, Promise<VerdictContext & { decision: ToolchainDecision | null }>>();
+  const byToolchain = new Map<string, VerdictContext>();
+  const told = new Set<string>();
+  const decide = async (commit: string): Promise<VerdictContext & { decision: ToolchainDecision | null }> => {
+    const blob = async (name: string) => {
+      const shown = await git(paths.root, ['cat-file', 'blob', `${commit}:${name}`]);
+      return shown.exitCode === 0 ? shown.stdout.toString('utf8') : null;
+    };
+    const decision = await resolveToolchain(layout.realRoot, blob);
+    const key = decision?.toolchain ?? '';
+    let context = byToolchain.get(key);
+    if (!context) {
+      const env: NodeJS.ProcessEnv = decision ? { ...process.env, RUSTUP_TOOLCHAIN: decision.toolchain } : process.env;
+      const fingerprint = verdictFingerprint(paths.root, config, layout.tree, env);
+      fingerprint.catch(() => undefined); // awaited by the cache; never an unhandled rejection meanwhile
+      context = { cache: new PushCache(join(paths.commonDir, 'loom-guard'), fingerprint), env };
+      byToolchain.set(key, context);
+    }
+    return { ...context, decision };
+  };
+  return async (commit, announce = true) => {
+    let found = byCommit.get(commit);
+    if (!found) {
+      found = decide(commit);
+      byCommit.set(commit, found);
+    }
+    const { decision, ...context } = await found;
+    // The default toolchain goes without saying; anything else is said once per run.
+    if (announce && decision && decision.source !== 'rustup default' && !told.has(decision.toolchain)) {
+      told.add(decision.toolchain);
+      reporter.note(`toolchain ${decision.toolchain} (${decision.source}), in place and in the private checkout alike`);
+    }
+    return context;
+  };
 }
 
 /** The closing line of a refused push: git pushes all refs or none. */

@@ -5,6 +5,7 @@ import type { Reporter } from '../report.js';
 import type { ExternalState } from './cache.js';
 import { externalsFingerprint, findExternals, relativeTo } from './externals.js';
 import { inWorkingTree, whyNotInPlace, type InPlaceState } from './inPlace.js';
+import { warmIfCold } from './warmTarget.js';
 import { lockPushTree, preparePushTree, pruneOrphans, removeLegacyPushTree, type PushTreeLayout } from './pushTree.js';
 
 /*
@@ -37,10 +38,12 @@ export interface ProvenTreeOptions {
    * (a unit read one of them, per dep-info), or null when it counts.
    */
   prove?: (cwd: string, env: NodeJS.ProcessEnv, extras: InPlaceState['extras']) => Promise<string | null>;
+  /** The environment both runs start from (the toolchain decision is in it). */
+  env: NodeJS.ProcessEnv;
 }
 
 export async function inProvenTree<R>(options: ProvenTreeOptions, work: (cwd: string, env: NodeJS.ProcessEnv) => Promise<R>): Promise<ProvenRun<R>> {
-  const { paths, layout, reporter, commit, tree, subject } = options;
+  const { paths, layout, reporter, commit, tree, subject, env: baseEnv } = options;
   const ext = await findExternals(paths, layout.realRoot, layout.mirror, tree);
   const rels = relativeTo(layout.realRoot, ext.dirs);
   const extHash = await externalsFingerprint(layout.realRoot, rels);
@@ -53,11 +56,11 @@ export async function inProvenTree<R>(options: ProvenTreeOptions, work: (cwd: st
     const n = before.extras.length;
     const beside = n ? `; ${n} untracked or ignored entr${n === 1 ? 'y' : 'ies'} to be proven unread by the build` : ', nothing untracked or ignored but target/';
     reporter.note(`full check of ${subject}: in the working tree (it is that commit, tracked files clean${beside})`);
-    const value = await work(paths.root, process.env);
+    const value = await work(paths.root, baseEnv);
     const after = await whyNotInPlace(paths.root, commit, layout.tree);
     if ('why' in after) return { value, changed: after.why };
     if (after.extras.length) {
-      const read = options.prove ? await options.prove(paths.root, process.env, after.extras) : 'nothing can prove the untracked files unread';
+      const read = options.prove ? await options.prove(paths.root, baseEnv, after.extras) : 'nothing can prove the untracked files unread';
       if (read) return { why: `${read} (the run in the working tree does not count)` };
     }
     return { value, changed: null };
@@ -85,7 +88,14 @@ export async function inProvenTree<R>(options: ProvenTreeOptions, work: (cwd: st
     reporter.note(
       `full check of ${subject}: in the private checkout ${layout.tree} (not in place: ${inPlace.why}; ${rebuilt ? 'checked out afresh' : 'updated'} and verified in ${ms}ms)`,
     );
-    const env: NodeJS.ProcessEnv = { ...process.env, CARGO_TARGET_DIR: layout.target };
+    const warm = await warmIfCold(paths.root, layout.tree, layout.target, baseEnv).catch((error: Error) => {
+      reporter.warn(`could not seed the private checkout's target folder from yours (${error.message}): it builds every crate itself this once`);
+      return null;
+    });
+    if (warm) {
+      reporter.note(`the private checkout's target folder starts from yours: ${warm.packages} third-party crates (${(warm.bytes / 2 ** 20).toFixed(0)} MB copied), so only workspace members compile`);
+    }
+    const env: NodeJS.ProcessEnv = { ...baseEnv, CARGO_TARGET_DIR: layout.target };
     for (const key of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE']) delete env[key];
     const value = await work(layout.tree, env);
     return { where: layout.tree, value, proven: state, unproven: state ? undefined : tooBig };

@@ -70,14 +70,19 @@ async function realpathLoose(path: string): Promise<string> {
   }
 }
 
+/** Where private checkouts may live: the user cache folder, else (see pushTreeLayout) the temp folder. */
+export function pushTreeRoots(env: NodeJS.ProcessEnv = process.env): string[] {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  return [join(userCacheDir(env), 'loom-guard'), join(tmpdir(), `loom-guard-${uid}`)];
+}
+
 export async function pushTreeLayout(paths: RepoPaths, env: NodeJS.ProcessEnv = process.env): Promise<PushTreeLayout> {
   const realRoot = await realpath(paths.root).catch(() => paths.root);
   const realCommon = await realpath(paths.commonDir).catch(() => paths.commonDir);
   const inside = (dir: string) => isWithin(realRoot, dir) || isWithin(realCommon, dir);
   // A cache folder inside the repository (a home folder kept as a git repository, an
   // XDG_CACHE_HOME pointing into it) would bring back the config leaks: the temp folder instead.
-  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
-  const candidates = [join(userCacheDir(env), 'loom-guard'), join(tmpdir(), `loom-guard-${uid}`)];
+  const candidates = pushTreeRoots(env);
   let root: string | undefined;
   for (const candidate of candidates) {
     if (!inside(await realpathLoose(candidate))) {
@@ -290,7 +295,7 @@ async function processStart(pid: number): Promise<string> {
   }
 }
 
-async function ownerAlive(text: string): Promise<{ pid: number; alive: boolean }> {
+export async function ownerAlive(text: string): Promise<{ pid: number; alive: boolean }> {
   const [pidText, start = ''] = text.trim().split(' ');
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return { pid, alive: false };

@@ -1,0 +1,78 @@
+import { lstat, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ownerAlive, pushTreeRoots } from './pushTree.js';
+
+/*
+ * What the private checkouts cost on disk, and `loom-guard cache prune`, which removes them (each
+ * holds a checkout and its own target folder; the next push that needs one starts it again, warm
+ * from the repository's target/). One whose run is alive (its lock's owner) is left alone.
+ */
+
+/** Bytes on disk under `path` (allocated blocks, symlinks not followed); 0 when it is not there. */
+export async function diskUsage(path: string): Promise<number> {
+  let st;
+  try {
+    st = await lstat(path);
+  } catch {
+    return 0;
+  }
+  let total = st.blocks * 512;
+  if (st.isDirectory()) {
+    const names = await readdir(path).catch(() => [] as string[]);
+    for (const name of names) total += await diskUsage(join(path, name));
+  }
+  return total;
+}
+
+/** `412 MB`, `1.3 GB`, `12 kB` (powers of 1024, as du -h). */
+export function humanBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GB`;
+  if (bytes >= 2 ** 20) return `${Math.round(bytes / 2 ** 20)} MB`;
+  return `${Math.round(bytes / 2 ** 10)} kB`;
+}
+
+/** Every private checkout folder on this machine for this user (both possible roots). */
+export async function privateCheckouts(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const found: string[] = [];
+  for (const root of pushTreeRoots(env)) {
+    for (const name of await readdir(root).catch(() => [] as string[])) {
+      const base = join(root, name);
+      if ((await lstat(base).catch(() => null))?.isDirectory()) found.push(base);
+    }
+  }
+  return found;
+}
+
+export interface PruneResult {
+  removed: string[];
+  /** Folders left because a run is using them. */
+  busy: string[];
+  freed: number;
+}
+
+export async function pruneCheckouts(env: NodeJS.ProcessEnv = process.env): Promise<PruneResult> {
+  const result: PruneResult = { removed: [], busy: [], freed: 0 };
+  for (const base of await privateCheckouts(env)) {
+    const lock = await readFile(join(base, 'lock'), 'utf8').catch(() => null);
+    if (lock !== null && (await ownerAlive(lock)).alive) {
+      result.busy.push(base);
+      continue;
+    }
+    const size = await diskUsage(base);
+    await rm(base, { recursive: true, force: true });
+    result.removed.push(base);
+    result.freed += size;
+  }
+  return result;
+}
+
+/**
+ * Doctor's one line on the private checkout of this repository: what it costs beside the
+ * repository's own target/, or that there is none.
+ */
+export async function diskCostLine(base: string, userTarget: string): Promise<string> {
+  const [mine, theirs] = await Promise.all([diskUsage(base), diskUsage(userTarget)]);
+  if (!mine) return 'pre-push private checkout: none yet (pushes so far ran in place, or none ran)';
+  const share = theirs ? ` (${Math.round((100 * mine) / theirs)}% of target/, ${humanBytes(theirs)})` : '';
+  return `pre-push private checkout: ${humanBytes(mine)} in ${base}${share}; loom-guard cache prune frees it`;
+}
