@@ -45,22 +45,28 @@ const run: CheckGroupRun = async (ctx: CheckContext) => {
       progress.stop('lint-staged');
     }
     const others = (await gitText(root, ['diff-files', '--name-only', '-z'])).split('\0').filter(Boolean);
-    const rewritten = await edits.rewritten([...staged, ...others]);
+    const changed = await edits.changed([...staged, ...others]);
     const stagedSet = new Set(staged);
-    const outside = rewritten.filter((p) => !stagedSet.has(p));
-    const fixed = rewritten.filter((p) => stagedSet.has(p));
-    // Tasks may only change what they were given: anything else goes back as it was.
-    await edits.revert(outside);
+    const outside = changed.modified.filter((p) => !stagedSet.has(p));
+    // What a task rewrote in a file it was given is its fix: journaled before anything else.
+    const fixed = await edits.adopt(changed.modified.filter((p) => stagedSet.has(p)));
+    // A task may only change what it was given. A file it deleted comes back; a file it changed
+    // stays as it is: a save in your editor at that moment looks the same, and the hook never
+    // writes over bytes it did not write (the staged version goes to recovered-<time>/).
+    await edits.putBack(changed.deleted, 'deleted while lint-staged ran');
+    await edits.putBack(outside, 'changed while lint-staged ran, by a task it was not given to or a save of yours');
     if (!outcome.ok) {
-      await edits.revert(fixed);
+      await edits.putBack(fixed, 'changed while lint-staged ran (a save of yours?)');
       return [failedTasksResult(outcome, counted, 'fix what the task reports above, git add the files, commit again (skip once: LOOM_GUARD_SKIP=lint-staged)', elapsed())];
     }
-    const fixes = await applyFixes(edits, root, fixed);
+    const fixes = await applyFixes(edits, fixed);
     if (fixes.blocked.length) {
       return [result('fail', `${counted}: a fix cannot be staged`, { details: fixes.blocked.join('\n'), fix: blockedFix(fixes.blocked, 'a lint-staged task'), durationMs: elapsed() })];
     }
+    await fixes.commit();
     const note = fixes.staged.length ? `; fixed and staged ${fixes.staged.join(', ')}` : '';
-    if (outside.length) ctx.reporter.warn(`lint-staged: a task changed files it was not given; put back as they were: ${outside.join(', ')}`);
+    if (changed.deleted.some((p) => !stagedSet.has(p))) ctx.reporter.warn(`lint-staged: a task deleted files it was not given; put back: ${changed.deleted.filter((p) => !stagedSet.has(p)).join(', ')}`);
+    if (outside.length) ctx.reporter.warn(`lint-staged: files a task was not given changed while it ran (a task, or a save of yours); kept as they are, not staged: ${outside.join(', ')}`);
     return [result('pass', `${counted}${note}`, { durationMs: elapsed() })];
   });
 };
