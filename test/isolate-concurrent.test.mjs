@@ -1,9 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { cleanEnv, tempDir } from './helpers/repo.mjs';
 import { join } from 'node:path';
-import { cargoTargetFor } from './helpers/snapshot.mjs';
+import { cargoTargetFor, snapshot } from './helpers/snapshot.mjs';
 import { workspaceRepo } from './helpers/workspace.mjs';
 
 /*
@@ -30,6 +31,11 @@ for (const f of process.argv.slice(2)) {
 `,
   // The "editor": while the tasks run, a save lands in SAVE_PATH (relative to the repository root).
   'web/tools/save.mjs': `import { writeFileSync, rmSync } from 'node:fs';
+if (process.env.BLOCK_FILE) {
+  // A task still running when the signal comes: it says so, then waits forever.
+  writeFileSync(process.env.BLOCK_FILE, String(process.pid));
+  setInterval(() => {}, 1000);
+}
 const path = process.env.SAVE_PATH;
 if (path) {
   const full = new URL('../../' + path, import.meta.url);
@@ -127,6 +133,58 @@ test('case 2: a save into a partly staged file just before the fmt fixer runs is
   assert.match(everywhere, /fn mine\(\) -> u8 \{\n    7\n\}/, 'the earlier unstaged version too');
   clean();
 });
+
+function startDetached(command, args, env) {
+  const child = spawn(command, args, { cwd: repo.dir, env: cleanEnv(env), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const done = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, out })));
+  return { child, done };
+}
+
+async function waitFor(predicate, what, ms = 60_000) {
+  const until = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z');
+  } catch {
+    return false;
+  }
+};
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  test(`case 3: ${signal} to the hook after a lint-staged fixer wrote: the task is stopped, every file is as it was, no scratch index is left`, async () => {
+    repo.write('web/src/app.js', 'var a = 5;\nlet b = 1;\nlet c = 1;\nlet d = 1;\nlet e = 1;\n');
+    repo.git('add', 'web/src/app.js');
+    repo.write('web/src/app.js', 'var a = 5;\nlet b = 1;\nlet c = 1;\nlet d = 1;\nlet e = 1; // mine, unstaged\n');
+    repo.write('web/draft.txt', 'untracked draft\n');
+    const before = snapshot(repo.dir);
+    const block = join(tempDir('loom-guard-block-'), 'task.pid');
+    const { child, done } = startDetached('git', ['commit', '-q', '-m', 'interrupted'], { ...ENV, BLOCK_FILE: block });
+    await waitFor(() => existsSync(block), 'the blocking task to start');
+    const task = Number(readFileSync(block, 'utf8'));
+    const hook = JSON.parse(readFileSync(join(repo.dir, '.git/loom-guard/lock'), 'utf8')).pid;
+    assert.match(repo.read('web/src/app.js'), /^let a = 5;/, 'the fixer has rewritten the staged version');
+    process.kill(hook, signal);
+    const result = await done;
+    assert.is.not(result.code, 0, result.out);
+    assert.not.ok(alive(task), 'the task was stopped');
+    assert.equal(snapshot(repo.dir), before, result.out);
+    const left = readdirSync(join(repo.dir, '.git/loom-guard'));
+    assert.not.ok(left.some((n) => n.startsWith('lint-staged-index-') || n.startsWith('recovered-') || n === 'backup'), left.join(', '));
+    if (alive(task)) process.kill(task, 'SIGKILL');
+    if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+    clean();
+  });
+}
 
 test.after(() => repo.remove());
 test.run();

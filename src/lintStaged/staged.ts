@@ -3,6 +3,7 @@ import { applyFixes, blockedFix } from '../checks/fixes.js';
 import type { CheckContext, CheckGroupRun } from '../checks/types.js';
 import { gitText } from '../git.js';
 import { withStagedTree } from '../isolate/index.js';
+import { handedOver, interrupted, onInterrupt } from '../isolate/signals.js';
 import { Progress } from '../progress.js';
 import { colourEnabled, type CheckResult } from '../report.js';
 import { runLintStaged } from './api.js';
@@ -38,11 +39,19 @@ const run: CheckGroupRun = async (ctx: CheckContext) => {
     // Inside the isolated tree the configs read are the staged ones.
     const progress = new Progress(process.stderr, counted);
     progress.start('lint-staged');
+    // Ctrl-C or SIGTERM while the tasks run: once they are stopped (signals.ts), what they rewrote
+    // in the files they were given is their fix, journaled before the restore (which then puts the
+    // files back as they were) so it is never mistaken for an edit of yours.
+    const unregister = onInterrupt(async () => {
+      await edits.adopt((await edits.changed(staged)).modified);
+    });
     let outcome;
     try {
       outcome = await runLintStaged({ root, gitDir, configs: await findLintStagedConfigs(root), colour: colourEnabled(process.stderr) });
     } finally {
       progress.stop('lint-staged');
+      if (interrupted()) await handedOver();
+      unregister();
     }
     const others = (await gitText(root, ['diff-files', '--name-only', '-z'])).split('\0').filter(Boolean);
     const changed = await edits.changed([...staged, ...others]);
