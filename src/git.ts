@@ -8,9 +8,20 @@ import { run, type RunResult } from './proc.js';
 /** git's id for the empty tree: what an initial commit is compared against. */
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
+/**
+ * The environment loom-guard's own git calls use instead of process.env, while code running in this
+ * process (lint-staged, stopped by a signal but not yet gone) still has process.env pointing at its
+ * scratch index: set by lintStaged/api.ts on a signal only.
+ */
+let ownEnv: NodeJS.ProcessEnv | null = null;
+export function useOwnGitEnv(env: NodeJS.ProcessEnv): void {
+  ownEnv = env;
+}
+
 export async function git(cwd: string, args: string[], input?: string | Buffer, env?: NodeJS.ProcessEnv): Promise<RunResult> {
+  const chosen = env ?? ownEnv;
   try {
-    return await run('git', args, { cwd, input, ...(env ? { env } : {}) });
+    return await run('git', args, { cwd, input, ...(chosen ? { env: chosen } : {}) });
   } catch (error) {
     throw new GuardError(`git could not be started (${(error as Error).message}): install git and put it on PATH`);
   }

@@ -72,8 +72,10 @@ async function runCase(seed) {
   const outcome = await withStagedTree(paths, reporter, async (edits) => {
     const targets = plan.filter((p) => p.staged && p.fix).map((p) => p.path);
     for (const t of targets) writeFileSync(join(repo.dir, t), fixOf(readFileSync(join(repo.dir, t), 'utf8')));
-    const rewritten = await edits.rewritten(plan.map((p) => p.path));
-    return applyFixes(edits, repo.dir, rewritten);
+    const fixed = await edits.adopt((await edits.changed(plan.map((p) => p.path))).modified);
+    const outcome = await applyFixes(edits, fixed);
+    await outcome.commit();
+    return outcome;
   });
 
   const after = snapshot(repo.dir);

@@ -89,7 +89,14 @@ const run: CheckGroupRun = async (ctx: CheckContext, ids: CheckId[]) => {
       fix: (step, scope) => fixFor(step, scope, profile),
     });
     const ran = steps.map((s) => results.get(s) as CheckResult);
-    return fixed ? [fixed, ...ran] : ran;
+    if (!fixed) return ran;
+    // The formatting is staged only when every check of the run passed; else the tree gets its
+    // earlier bytes back with the restore (the fix was journaled) and the index is untouched.
+    if (fixed.result.status === 'pass' && ran.every((r) => r.status !== 'fail')) await fixed.commit();
+    else if (fixed.result.status === 'pass' && fixed.result.summary?.startsWith('reformatted and staged ')) {
+      fixed.result.summary = `${fixed.result.summary.replace('reformatted and staged ', 'would reformat ')} (not staged: another check failed)`;
+    }
+    return [fixed.result, ...ran];
   });
 };
 

@@ -1,9 +1,9 @@
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import type { Config } from '../config.js';
 import type { CrateSelection, WorkspaceCrate } from '../cargo/crates.js';
-import { cargoOutput, describeSelection, packageArgs } from '../cargo/steps.js';
+import { cargoOutput, describeSelection, packageArgs, splitExtra } from '../cargo/steps.js';
 import { readTextOrNull } from '../fsx.js';
-import { gitText } from '../git.js';
+import { quote } from '../isolate/backup.js';
 import type { StagedTreeEdits } from '../isolate/index.js';
 import { run } from '../proc.js';
 import type { CheckResult } from '../report.js';
@@ -28,54 +28,102 @@ export interface FmtFixOptions {
   config: Config;
 }
 
-const result = (status: CheckResult['status'], summary: string, extra: Partial<CheckResult> = {}): CheckResult => ({ id: 'fmt', status, summary, ...extra });
-
-export async function fixFormatting(opts: FmtFixOptions): Promise<CheckResult> {
-  const { root, edits, selection } = opts;
-  const extra = opts.config.cargoArgs.fmt;
-  const at = extra.indexOf('--');
-  const cargoExtra = at < 0 ? extra : extra.slice(0, at);
-  const toolExtra = at < 0 ? [] : extra.slice(at + 1);
-  const args = ['fmt', ...packageArgs(selection, 'fmt'), ...cargoExtra, ...(toolExtra.length ? ['--', ...toolExtra] : [])];
-  const crates = describeSelection(selection);
-  const ran = await run('cargo', args, { cwd: root, env: { ...process.env, CARGO_TERM_COLOR: 'never' } });
-  const dirty = (await gitText(root, ['diff-files', '--name-only', '-z'])).split('\0').filter((p) => p.endsWith('.rs'));
-  const rewritten = await edits.rewritten([...dirty, ...opts.staged.filter((p) => p.endsWith('.rs'))]);
-  if (ran.exitCode !== 0) {
-    await edits.revert(rewritten);
-    const output = cargoOutput(ran);
-    const missing = /no such (command|subcommand): .?fmt/.test(output);
-    return result('fail', crates, {
-      details: output || `cargo fmt exited with ${ran.exitCode}`,
-      fix: missing ? 'rustup component add rustfmt' : 'fix the syntax error rustfmt reports above, git add the file, commit again',
-      durationMs: ran.durationMs,
-    });
-  }
-  const stagedSet = new Set(opts.staged);
-  const notStaged = rewritten.filter((p) => !stagedSet.has(p));
-  if (notStaged.length) {
-    await edits.revert(rewritten);
-    return result('fail', `${crates}: files that are not staged are not formatted`, {
-      details: notStaged.join('\n'),
-      fix: `cargo fmt ${packageArgs(selection, 'fmt').join(' ')}, then git add ${notStaged.join(' ')}`,
-      durationMs: ran.durationMs,
-    });
-  }
-  const started = performance.now();
-  const fixes = await applyFixes(edits, root, rewritten, (path, user) => formatUserVersion(root, path, user, opts.members));
-  const durationMs = ran.durationMs + performance.now() - started;
-  if (fixes.blocked.length) {
-    return result('fail', `${crates}: a reformatted file has unstaged edits`, { details: fixes.blocked.join('\n'), fix: blockedFix(fixes.blocked, 'cargo fmt'), durationMs });
-  }
-  if (!fixes.staged.length) return result('pass', crates, { durationMs });
-  return result('pass', `reformatted and staged ${fixes.staged.join(', ')}`, { durationMs });
+export interface FmtFixOutcome {
+  result: CheckResult;
+  /** Stages the fixes; the caller calls it only once every other check passed. */
+  commit(): Promise<void>;
 }
 
-/** rustfmt on the user's own version of `path` (stdin to stdout), with its crate's edition. */
-async function formatUserVersion(root: string, path: string, user: Buffer, members: WorkspaceCrate[]): Promise<Buffer | null> {
+const result = (status: CheckResult['status'], summary: string, extra: Partial<CheckResult> = {}): CheckResult => ({ id: 'fmt', status, summary, ...extra });
+const nothing = async () => {};
+
+/*
+ * The fix is computed from the STAGED version of each file (rustfmt on stdin), never from what the
+ * tree holds when rustfmt reads it: a save in the editor while the hook runs is then neither
+ * formatted into the commit nor overwritten (the journaled fix lands by compare-and-swap, and a
+ * save that beat it stays). cargo fmt --check only says which files need it, and blocks on files
+ * of the staged crates that are not staged.
+ */
+export async function fixFormatting(opts: FmtFixOptions): Promise<FmtFixOutcome> {
+  const { root, edits, selection } = opts;
+  const { cargo: cargoExtra, tool: toolExtra } = splitExtra(opts.config.cargoArgs.fmt);
+  const args = ['fmt', ...packageArgs(selection, 'fmt'), ...cargoExtra, '--check', '--message-format', 'short', ...(toolExtra.length ? ['--', ...toolExtra] : [])];
+  const crates = describeSelection(selection);
+  const ran = await run('cargo', args, { cwd: root, env: { ...process.env, CARGO_TERM_COLOR: 'never' } });
+  const listed = ran.stdout
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => isAbsolute(line))
+    .map((line) => relative(root, line))
+    .filter((path) => path && !path.startsWith('..'));
+  const stderr = ran.stderr.toString('utf8');
+  if (ran.exitCode !== 0 && (!listed.length || /^error/m.test(stderr))) {
+    const output = cargoOutput(ran);
+    const missing = /no such (command|subcommand): .?fmt/.test(output);
+    return {
+      result: result('fail', crates, {
+        details: output || `cargo fmt exited with ${ran.exitCode}`,
+        fix: missing ? 'rustup component add rustfmt' : 'fix the syntax error rustfmt reports above, git add the file, commit again',
+        durationMs: ran.durationMs,
+      }),
+      commit: nothing,
+    };
+  }
+  const stagedSet = new Set(opts.staged);
+  const notStaged = listed.filter((p) => !stagedSet.has(p));
+  if (notStaged.length) {
+    return {
+      result: result('fail', `${crates}: files that are not staged are not formatted`, {
+        details: notStaged.join('\n'),
+        fix: `cargo fmt ${packageArgs(selection, 'fmt').join(' ')}, then git add ${notStaged.map(quote).join(' ')}`,
+        durationMs: ran.durationMs,
+      }),
+      commit: nothing,
+    };
+  }
+  const started = performance.now();
+  // A staged file saved while cargo fmt read it was judged on the save: judge its staged version too.
+  const saved = (await edits.changed(opts.staged.filter((p) => p.endsWith('.rs')))).modified;
+  const fixed: string[] = [];
+  for (const path of [...new Set([...listed, ...saved])]) {
+    const staged = await edits.stagedVersion(path);
+    if (!staged) continue;
+    const formatted = await formatText(root, path, staged, opts.members, toolExtra);
+    if (formatted === null) {
+      return {
+        result: result('fail', `${crates}: rustfmt cannot format the staged ${path}`, {
+          details: `rustfmt failed on the staged version of ${path}`,
+          fix: `cargo fmt ${packageArgs(selection, 'fmt').join(' ')} and read its error, git add ${quote(path)}, commit again`,
+          durationMs: ran.durationMs + performance.now() - started,
+        }),
+        commit: nothing,
+      };
+    }
+    if (formatted.equals(staged)) continue;
+    await edits.propose(path, formatted);
+    fixed.push(path);
+  }
+  const fixes = await applyFixes(edits, fixed, (path, user) => formatText(root, path, user, opts.members, toolExtra));
+  const durationMs = ran.durationMs + performance.now() - started;
+  if (fixes.blocked.length) {
+    return {
+      result: result('fail', `${crates}: a reformatted file has unstaged edits`, { details: fixes.blocked.join('\n'), fix: blockedFix(fixes.blocked, 'cargo fmt'), durationMs }),
+      commit: nothing,
+    };
+  }
+  if (!fixes.staged.length) return { result: result('pass', crates, { durationMs }), commit: nothing };
+  return { result: result('pass', `reformatted and staged ${fixes.staged.join(', ')}`, { durationMs }), commit: fixes.commit };
+}
+
+/**
+ * rustfmt on one version of `path` (stdin to stdout), with its crate's edition and the tool options
+ * of cargoArgs.fmt (what cargo fmt would pass), from the file's folder (its rustfmt.toml).
+ */
+async function formatText(root: string, path: string, text: Buffer, members: WorkspaceCrate[], toolExtra: string[]): Promise<Buffer | null> {
   const owner = [...members].sort((a, b) => b.dir.length - a.dir.length).find((m) => m.dir === '' || path.startsWith(`${m.dir}/`));
   const edition = await crateEdition(root, owner?.dir ?? '');
-  const formatted = await run('rustfmt', ['--edition', edition, '--emit', 'stdout', '--quiet'], { cwd: dirname(join(root, path)), input: user });
+  const rustfmt = process.env.RUSTFMT || 'rustfmt';
+  const formatted = await run(rustfmt, ['--edition', edition, ...toolExtra, '--emit', 'stdout', '--quiet'], { cwd: dirname(join(root, path)), input: text });
   return formatted.exitCode === 0 ? formatted.stdout : null;
 }
 

@@ -72,9 +72,18 @@ export async function fingerprint(path: string): Promise<string | null> {
   return `${exec}:${await hashStream(createReadStream(path))}`;
 }
 
-/** The fingerprint git's index entry would have once checked out (mode + the blob's bytes, streamed). */
-export async function blobFingerprint(root: string, mode: string, blob: string): Promise<string | null> {
-  const child = spawn('git', ['cat-file', 'blob', blob], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
+/** The fingerprint of bytes about to be written as a regular file (the same string fingerprint() gives once they are). */
+export function bytesFingerprint(content: Buffer, executable: boolean): string {
+  return `${executable ? '755' : '644'}:${createHash('sha256').update(content).digest('hex')}`;
+}
+
+/**
+ * The fingerprint git's index entry has once checked out at `path`: mode + the blob's bytes after
+ * the path's smudge filters and eol conversion (`eol=crlf`, `core.autocrlf`), streamed.
+ */
+export async function blobFingerprint(root: string, mode: string, blob: string, path?: string): Promise<string | null> {
+  const args = mode !== '120000' && path !== undefined ? ['cat-file', '--filters', `--path=${path}`, blob] : ['cat-file', 'blob', blob];
+  const child = spawn('git', args, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
   const closed = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
   if (mode === '120000') {
     const chunks: Buffer[] = [];

@@ -32,6 +32,24 @@ export interface Written {
   blob: string;
 }
 
+/**
+ * A fixer's rewrite of one tracked file (fmt fix, a lint-staged fixer), recorded before it lands in
+ * the tree (fmt fix) or as soon as the fixer has exited (a lint-staged task writes in place), so a
+ * restore after a kill at any point tells the fixer's bytes from the user's.
+ */
+export interface Fix {
+  path: string;
+  /** Fingerprint of the fixer's bytes in the tree. */
+  after: string;
+  /** Name under files/ of what stood there before (the index version), put back when the fix is not kept; null when the path is one the isolation wrote (the restore removes it). */
+  before: string | null;
+  /** The fix as the blob `git add` would make of it, and its mode: what is staged when the run passes. */
+  blob: string;
+  mode: string;
+  /** Staged: the fixer's bytes then stay in the tree (a path the isolation wrote still gets the user's version back). */
+  staged: boolean;
+}
+
 export interface Journal {
   version: 2;
   pid: number;
@@ -40,6 +58,8 @@ export interface Journal {
   written: Written[];
   /** Folders that did not exist and were created to hold written paths (removed afterwards if empty). */
   createdDirs: string[];
+  /** Fixers' rewrites (absent in journals of earlier versions). */
+  fixes?: Fix[];
 }
 
 export interface Applied {
@@ -105,6 +125,11 @@ export async function readJournal(dir: string): Promise<JournalRead> {
   const outside = paths.find((p) => !safeRelative(p));
   if (outside !== undefined) return { kind: 'bad', reason: `it names ${JSON.stringify(outside)}, a path outside the working tree` };
   if (value.moved.some((m) => !/^\d+$/.test(m.backup))) return { kind: 'bad', reason: 'a backup name is not a number' };
+  if (value.fixes !== undefined) {
+    if (!Array.isArray(value.fixes) || value.fixes.some((f) => !safeRelative(f.path) || (f.before !== null && !/^\d+$/.test(f.before)))) {
+      return { kind: 'bad', reason: 'its list of fixes names a path outside the working tree' };
+    }
+  }
   return { kind: 'ok', journal: value };
 }
 

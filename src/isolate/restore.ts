@@ -53,13 +53,26 @@ export async function restoreJournal(
   const unsafe: Unsafe[] = [];
   let restored = 0;
 
-  // 1. What we wrote goes, while it is still ours.
+  const fixes = journal.fixes ?? [];
+  // 0. A fixer's rewrite of a file the isolation did not hide, not staged (blocked, interrupted,
+  // killed): the file's earlier bytes go back while the fixer's are still there; a save since stays.
+  for (const fix of [...fixes].reverse()) {
+    if (fix.staged || fix.before === null) continue;
+    const saved = join(dir, 'files', fix.before);
+    if (!(await exists(saved))) continue;
+    if ((await fingerprint(join(root, fix.path)).catch(() => null)) !== fix.after) continue;
+    await move(saved, join(root, fix.path));
+    await faultPoint(`restore: undid the fix of ${fix.path}`);
+  }
+
+  // 1. What we wrote goes, while it is still ours (the index version, or a fixer's rewrite of it).
   for (const w of [...journal.written].reverse()) {
     if (await neverMoved(w.path, journal.moved, dir)) continue;
     const target = join(root, w.path);
     const now = await fingerprint(target).catch(() => null);
     if (now === null) continue;
-    const ours = options.rollback ? now : (applied?.written[w.path] ?? (await blobFingerprint(root, w.mode, w.blob)));
+    const fixed = fixes.some((f) => f.path === w.path && f.after === now);
+    const ours = options.rollback || fixed ? now : (applied?.written[w.path] ?? (await blobFingerprint(root, w.mode, w.blob, w.path)));
     if (now === ours) {
       await rm(target, { force: true });
       await faultPoint(`restore: removed ${w.path}`);
@@ -98,9 +111,15 @@ export async function restoreJournal(
 
   let setAside: string | null = null;
   if (unsafe.length) {
-    setAside = join(gitDir, 'loom-guard', `recovered-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-    await rename(dir, setAside);
-    for (const u of unsafe) u.advice = u.advice.replace('<backup>', setAside);
+    const base = join(gitDir, 'loom-guard', `recovered-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    // The same millisecond may already have a recovered folder (a compare-and-swap of this run).
+    for (let n = 0; ; n++) {
+      setAside = n ? `${base}-${n}` : base;
+      if (await exists(setAside)) continue;
+      await rename(dir, setAside);
+      break;
+    }
+    for (const u of unsafe) u.advice = u.advice.replace('<backup>', setAside as string);
     await writeFile(join(setAside, RECOVER), `${unsafe.map((u) => u.advice).join('\n')}\n`);
     await rm(join(setAside, JOURNAL), { force: true });
   } else {

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Progress } from '../progress.js';
 import { runningChildren } from '../proc.js';
 import { releaseAllSync } from './lock.js';
@@ -27,14 +28,78 @@ export function handedOver(): Promise<never> {
   return new Promise<never>(() => {});
 }
 
+/**
+ * Every process below this one (Linux /proc): lint-staged runs its tasks from inside this process,
+ * so a fixer still writing when Ctrl-C arrives is not one of proc.ts's children. Empty elsewhere.
+ */
+function descendants(): number[] {
+  let names: string[];
+  try {
+    names = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return [];
+  }
+  const parent = new Map<number, number>();
+  for (const name of names) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // "pid (comm) state ppid ...": comm may hold spaces and parentheses; the last ')' ends it.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parent.set(Number(name), ppid);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const out: number[] = [];
+  const below = new Set([process.pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of parent) {
+      if (!below.has(pid) && below.has(ppid)) {
+        below.add(pid);
+        out.push(pid);
+        grew = true;
+      }
+    }
+  }
+  return out;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z');
+  } catch {
+    return false;
+  }
+};
+
 async function stopChildren(): Promise<void> {
   const children = [...runningChildren()].filter((c) => c.exitCode === null && c.signalCode === null);
-  if (!children.length) return;
   const closed = Promise.all(children.map((c) => new Promise<void>((resolve) => c.once('close', () => resolve()))));
+  const others = descendants().filter((pid) => !children.some((c) => c.pid === pid));
+  if (!children.length && !others.length) return;
   for (const child of children) child.kill('SIGTERM');
+  for (const pid of others) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  }
   const timer = setTimeout(() => {
     for (const child of children) child.kill('SIGKILL');
+    for (const pid of others) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
   }, 3000);
+  // A fixer must have stopped writing before the restore starts.
+  const started = Date.now();
+  while (others.some(alive) && Date.now() - started < 5000) await new Promise((resolve) => setTimeout(resolve, 20));
   await closed;
   clearTimeout(timer);
 }
@@ -54,9 +119,26 @@ function onSignal(signal: NodeJS.Signals): void {
         process.stderr.write(`loom-guard: ${(error as Error).message}\n`);
       }
     }
+    // Last: whatever a stopped in-process tool (lint-staged) started since is ended, then its scratch goes.
+    for (const pid of descendants()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    for (const path of scratchFiles) for (const p of [path, `${path}.lock`]) rmSync(p, { force: true });
     releaseAllSync();
     process.exit(SIGNAL_CODES[signal] ?? 1);
   })();
+}
+
+const scratchFiles = new Set<string>();
+
+/** A scratch file (a temporary index) removed when a signal ends the process; returns its unregister. */
+export function scratchFile(path: string): () => void {
+  scratchFiles.add(path);
+  return () => scratchFiles.delete(path);
 }
 
 /** Registers a cleanup for the signals above; returns its unregister. */

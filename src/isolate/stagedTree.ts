@@ -4,6 +4,7 @@ import { GuardError } from '../errors.js';
 import { git } from '../git.js';
 import type { RepoPaths } from '../git.js';
 import type { Reporter } from '../report.js';
+import { Recovered } from './cas.js';
 import { StagedTreeEdits } from './edits.js';
 import { faultPoint } from './faults.js';
 import { fingerprint, freeBytes, move } from './fsops.js';
@@ -139,6 +140,10 @@ export class StagedTree implements AsyncDisposable {
   private created = false;
   private readonly dir: string;
   private unregister: () => void = () => {};
+  private editsOnce: StagedTreeEdits | null = null;
+  private keptReported = false;
+  /** Where the hook's version goes when a write would have replaced a user's bytes. */
+  readonly recovered: Recovered;
 
   private constructor(
     readonly paths: RepoPaths,
@@ -146,6 +151,7 @@ export class StagedTree implements AsyncDisposable {
     private readonly lock: RepoLock,
   ) {
     this.dir = backupDir(paths.gitDir);
+    this.recovered = new Recovered(paths.gitDir);
   }
 
   /** Lock, finish any leftover, plan, back up and hide. On any failure the tree is as it was. */
@@ -157,6 +163,7 @@ export class StagedTree implements AsyncDisposable {
       await tree.hiding?.catch(() => {});
       const outcome = await tree.restore();
       if (outcome) reportOutcome(outcome, options.reporter);
+      tree.reportKept();
       const back = !outcome
         ? 'nothing had been hidden yet; your working tree is as it was'
         : `${outcome.unsafe.length ? 'the rest of ' : ''}your working tree is back as it was (${outcome.restored} hidden item${outcome.restored === 1 ? '' : 's'} put back)`;
@@ -185,15 +192,31 @@ export class StagedTree implements AsyncDisposable {
     return { unstaged: of('unstaged'), inTheWay: of('in-the-way'), untracked: of('untracked') };
   }
 
-  /** What a job may do in the tree besides reading it: stage a fixer's rewrite without losing a hidden version. */
+  /** What a job may do in the tree besides reading it: record and stage a fixer's rewrite, put a file back, never over a user's byte. */
   get edits(): StagedTreeEdits {
-    return new StagedTreeEdits(this.paths.root, this.paths.gitDir, () => ({
-      journal: this.journal,
-      applied: this.applied,
+    this.editsOnce ??= new StagedTreeEdits(this.paths.root, this.paths.gitDir, {
+      journal: () => this.ensureJournal(),
+      current: () => this.journal,
+      applied: () => this.applied,
       setApplied: (applied) => {
         this.applied = applied;
       },
-    }));
+      saveJournal: () => this.saveJournal(),
+      nextBackup: () => String(this.nextBackup++),
+      recovered: this.recovered,
+    });
+    return this.editsOnce;
+  }
+
+  /** The journal; when nothing had to be hidden, an empty one is made now (a fixer's rewrite needs one). */
+  private async ensureJournal(): Promise<Journal> {
+    if (this.journal) return this.journal;
+    await mkdir(join(this.dir, 'files'), { recursive: true });
+    this.created = true;
+    await writeFile(join(this.dir, RECOVER), recoverText(this.dir, null));
+    this.journal = { version: 2, pid: process.pid, startedAt: new Date().toISOString(), moved: [], written: [], createdDirs: [], fixes: [] };
+    await this.saveJournal();
+    return this.journal;
   }
 
   /** How many paths the isolation changed (hid, or wrote the staged version of). */
@@ -312,12 +335,22 @@ export class StagedTree implements AsyncDisposable {
     return this.restoring;
   }
 
+  /** One line per write the hook did not make because the user's bytes were there. */
+  reportKept(): void {
+    const { lines, folder } = this.recovered;
+    if (!lines.length || this.keptReported) return;
+    this.keptReported = true;
+    this.reporter.warn(`${lines.length} file(s) changed while loom-guard ran; your bytes were kept, nothing was overwritten (${folder}/RECOVER.txt lists these lines):`);
+    for (const line of lines) this.reporter.warn(`  ${line}`);
+  }
+
   /** Restore, then release the lock. A signal being handled owns both: this then waits for the exit. */
   async [Symbol.asyncDispose](): Promise<void> {
     if (interrupted()) return handedOver();
     try {
       const outcome = await this.restore();
       if (outcome) reportOutcome(outcome, this.reporter);
+      this.reportKept();
     } catch (error) {
       if (interrupted()) return handedOver();
       throw new GuardError(`could not put the working tree back (${(error as Error).message}); your files are safe in ${this.dir}: run loom-guard check --staged to finish`);

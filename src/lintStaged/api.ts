@@ -3,7 +3,9 @@ import { join, resolve } from 'node:path';
 import { format } from 'node:util';
 import { GuardError } from '../errors.js';
 import { reinstallCommand } from '../invocation.js';
+import { useOwnGitEnv } from '../git.js';
 import { guardDir } from '../isolate/backup.js';
+import { interrupted, onInterrupt, scratchFile } from '../isolate/signals.js';
 import type { LintStagedConfig } from './configs.js';
 import { isRendererLine, parseFailedLine, taskOutput, type FailedTask, type LogEntry } from './failure.js';
 
@@ -90,10 +92,34 @@ export async function runLintStaged(opts: {
   const scratch = join(guardDir(opts.gitDir), `lint-staged-index-${process.pid}`);
   const index = process.env.GIT_INDEX_FILE ? resolve(opts.root, process.env.GIT_INDEX_FILE) : join(opts.gitDir, 'index');
   await mkdir(guardDir(opts.gitDir), { recursive: true });
-  await copyFile(index, scratch).catch(() => {});
-
   const saved = ENV_KEYS.map((k) => [k, process.env[k]] as const);
   const cwd = process.cwd();
+  const ownEnv = () => {
+    const env = { ...process.env };
+    for (const [k, v] of saved) {
+      if (v === undefined) delete env[k];
+      else env[k] = v;
+    }
+    return env;
+  };
+  const putBack = async () => {
+    process.chdir(cwd);
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    await rm(scratch, { force: true });
+  };
+  // A signal: lint-staged is stopped but its code still runs in this process and may yet call git
+  // (a `git add` of the task's files): process.env keeps the scratch index for it, while the
+  // restore's own git calls get the real one. The scratch goes when the process exits.
+  const unregister = onInterrupt(async () => {
+    process.chdir(cwd);
+    useOwnGitEnv(ownEnv());
+  });
+  const forget = scratchFile(scratch);
+  await copyFile(index, scratch).catch(() => {});
+
   // One config: its folder is the cwd (a sub-package's node_modules/.bin resolve there). Several:
   // lint-staged's own monorepo mode, which runs each config's tasks in its folder from the root.
   const dirs = [...new Set(opts.configs.map((c) => c.dir))];
@@ -110,11 +136,10 @@ export async function runLintStaged(opts: {
     // A config that throws while loading (a syntax error in lint-staged.config.js).
     return { ok: false, output: [taskOutput(entries), (error as Error).message].join('\n').trim(), failed: [], where };
   } finally {
-    process.chdir(cwd);
-    for (const [k, v] of saved) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
+    if (!interrupted()) {
+      await putBack();
+      unregister();
+      forget();
     }
-    await rm(scratch, { force: true });
   }
 }

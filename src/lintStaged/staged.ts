@@ -3,6 +3,7 @@ import { applyFixes, blockedFix } from '../checks/fixes.js';
 import type { CheckContext, CheckGroupRun } from '../checks/types.js';
 import { gitText } from '../git.js';
 import { withStagedTree } from '../isolate/index.js';
+import { handedOver, interrupted, onInterrupt } from '../isolate/signals.js';
 import { Progress } from '../progress.js';
 import { colourEnabled, type CheckResult } from '../report.js';
 import { runLintStaged } from './api.js';
@@ -38,29 +39,43 @@ const run: CheckGroupRun = async (ctx: CheckContext) => {
     // Inside the isolated tree the configs read are the staged ones.
     const progress = new Progress(process.stderr, counted);
     progress.start('lint-staged');
+    // Ctrl-C or SIGTERM while the tasks run: once they are stopped (signals.ts), what they rewrote
+    // in the files they were given is their fix, journaled before the restore (which then puts the
+    // files back as they were) so it is never mistaken for an edit of yours.
+    const unregister = onInterrupt(async () => {
+      await edits.adopt((await edits.changed(staged)).modified);
+    });
     let outcome;
     try {
       outcome = await runLintStaged({ root, gitDir, configs: await findLintStagedConfigs(root), colour: colourEnabled(process.stderr) });
     } finally {
       progress.stop('lint-staged');
+      if (interrupted()) await handedOver();
+      unregister();
     }
     const others = (await gitText(root, ['diff-files', '--name-only', '-z'])).split('\0').filter(Boolean);
-    const rewritten = await edits.rewritten([...staged, ...others]);
+    const changed = await edits.changed([...staged, ...others]);
     const stagedSet = new Set(staged);
-    const outside = rewritten.filter((p) => !stagedSet.has(p));
-    const fixed = rewritten.filter((p) => stagedSet.has(p));
-    // Tasks may only change what they were given: anything else goes back as it was.
-    await edits.revert(outside);
+    const outside = changed.modified.filter((p) => !stagedSet.has(p));
+    // What a task rewrote in a file it was given is its fix: journaled before anything else.
+    const fixed = await edits.adopt(changed.modified.filter((p) => stagedSet.has(p)));
+    // A task may only change what it was given. A file it deleted comes back; a file it changed
+    // stays as it is: a save in your editor at that moment looks the same, and the hook never
+    // writes over bytes it did not write (the staged version goes to recovered-<time>/).
+    await edits.putBack(changed.deleted, 'deleted while lint-staged ran');
+    await edits.putBack(outside, 'changed while lint-staged ran, by a task it was not given to or a save of yours');
     if (!outcome.ok) {
-      await edits.revert(fixed);
+      await edits.putBack(fixed, 'changed while lint-staged ran (a save of yours?)');
       return [failedTasksResult(outcome, counted, 'fix what the task reports above, git add the files, commit again (skip once: LOOM_GUARD_SKIP=lint-staged)', elapsed())];
     }
-    const fixes = await applyFixes(edits, root, fixed);
+    const fixes = await applyFixes(edits, fixed);
     if (fixes.blocked.length) {
       return [result('fail', `${counted}: a fix cannot be staged`, { details: fixes.blocked.join('\n'), fix: blockedFix(fixes.blocked, 'a lint-staged task'), durationMs: elapsed() })];
     }
+    await fixes.commit();
     const note = fixes.staged.length ? `; fixed and staged ${fixes.staged.join(', ')}` : '';
-    if (outside.length) ctx.reporter.warn(`lint-staged: a task changed files it was not given; put back as they were: ${outside.join(', ')}`);
+    if (changed.deleted.some((p) => !stagedSet.has(p))) ctx.reporter.warn(`lint-staged: a task deleted files it was not given; put back: ${changed.deleted.filter((p) => !stagedSet.has(p)).join(', ')}`);
+    if (outside.length) ctx.reporter.warn(`lint-staged: files a task was not given changed while it ran (a task, or a save of yours); kept as they are, not staged: ${outside.join(', ')}`);
     return [result('pass', `${counted}${note}`, { durationMs: elapsed() })];
   });
 };
