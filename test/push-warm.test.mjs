@@ -63,6 +63,9 @@ test('first private-checkout push after a local build compiles the workspace mem
   repo.write('notes.txt', 'untracked\n');
   repo.write('crates/app/src/lib.rs', repo.read('crates/app/src/lib.rs').replace('id: 1 }', 'id: 2 - 1 }'));
   repo.git('commit', '-q', '--no-verify', '-am', 'an edit');
+  // node_modules/ and notes.txt alone now run in place (dep-info proves them unread); an unsaved
+  // edit to a tracked file is what still needs the private checkout.
+  repo.write('.gitignore', `${repo.read('.gitignore')}# unsaved\n`);
   const r = repo.tryGit(['push', 'origin', 'main'], { env });
   assert.is(r.code, 0, r.out);
   assert.match(r.out, /in the private checkout/);
