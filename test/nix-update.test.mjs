@@ -133,6 +133,9 @@ test('the whole-file rule: every corpus Cargo.nix is whole; every cut of one is 
     }
   }
   assert.ok(cuts >= 25 * 8, `${cuts} cuts`);
+  // Found by the seeded cuts on the fixture corpus: brackets and let/in balance, the if has no else.
+  assert.match(cargoNixDamage('args: let x = 1;\nin if !x then\n  throw'), /if without its else/);
+  assert.match(cargoNixDamage('{ a = 1; }\n# the end -\n'), /not a cargo2nix file/, 'a trailing comment is not a cut');
   assert.match(cargoNixDamage(''), /empty/);
   assert.match(cargoNixDamage('{ }\n'), /not a cargo2nix file/);
 });

@@ -16,6 +16,8 @@ export function cargoNixDamage(text: string): string | null {
   // The bracket depth at which each open `${…}` of a string closes (interpolations nest).
   const interpolationDepth: number[] = [];
   let lets = 0;
+  // Every Nix `if` has its `else`: a file cut between them (`… then throw`) has balanced brackets.
+  let ifs = 0;
   let i = 0;
   const n = text.length;
   const modes: Array<'code' | 'string' | 'indented'> = ['code'];
@@ -49,6 +51,8 @@ export function cargoNixDamage(text: string): string | null {
         const word = /^[A-Za-z_][A-Za-z0-9_'-]*/.exec(text.slice(i, i + 64))?.[0] ?? c;
         if (word === 'let') lets++;
         else if (word === 'in') lets--;
+        else if (word === 'if') ifs++;
+        else if (word === 'else') ifs--;
         i += word.length;
         continue;
       }
@@ -94,6 +98,11 @@ export function cargoNixDamage(text: string): string | null {
   }
   if (modes.length > 1) return 'a string is never closed: the file was cut short';
   if (lets > 0) return `${lets} let without its in: the file was cut short`;
+  if (ifs > 0) return `${ifs} if without its else: the file was cut short`;
+  // An expression cannot end on an operator or a keyword that takes an operand.
+  const tail = text.trimEnd();
+  const lastLine = tail.slice(tail.lastIndexOf('\n') + 1).trimStart();
+  if (!lastLine.startsWith('#') && /(?:^|[^A-Za-z0-9_'-])(?:throw|then|else|assert|with|import|inherit|or)\s*$|(?:=|:|\+|\/\/|&&|\|\||->|!|\.|,|\?|@|<|>|-|\*)\s*$/.test(tail)) return 'it ends mid-expression: the file was cut short';
   if (stack.length) return `${stack.length} bracket${stack.length === 1 ? '' : 's'} never closed: the file was cut short`;
   let hash: string | null = null;
   try {
