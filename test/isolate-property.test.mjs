@@ -311,6 +311,9 @@ const writer = fc.record({
 });
 const concurrentOutcome = fc.constantFrom('pass', 'block', 'SIGINT', 'SIGTERM', 'SIGKILL');
 const fixer = fc.constantFrom('none', 'adopt', 'propose');
+// How the run starts: the driver itself, or a real `git commit -- <path>` whose pre-commit hook is
+// the driver (git hands it a temporary index in GIT_INDEX_FILE and holds the real one in index.lock).
+const via = fc.constantFrom('driver', 'driver', 'commitPath');
 
 function applyUser(repo, o, n) {
   const full = (p) => join(repo.dir, p);
@@ -379,7 +382,9 @@ const indexBlobs = (repo, indexFile) => {
 
 let concurrentNo = 0;
 const refused = new Map();
-async function checkConcurrent(ops, w, out, fixerKind) {
+/** Cases by how they ran and ended, for the summary line. */
+const tally = {};
+async function checkConcurrent(ops, w, out, fixerKind, how) {
   const dir = join(work, `concurrent-${++concurrentNo}`);
   cpSync(template2.dir, join(dir, 'repo'), { recursive: true, verbatimSymlinks: true });
   let repo = new Repo(join(dir, 'repo'));
@@ -390,15 +395,30 @@ async function checkConcurrent(ops, w, out, fixerKind) {
       /* an op that does not fit does nothing */
     }
   });
-  const label = JSON.stringify({ ops, w, out, fixerKind });
+  const label = JSON.stringify({ ops, w, out, fixerKind, how });
   const userBytes = readAll(repo.dir, (p) => p === '.git');
   const indexBefore = indexBlobs(repo);
-  const stagedBefore = new Set(repo.tryGit(['diff', '--cached', '--name-only', '-z', '--no-renames', '--diff-filter=AMT']).stdout.split('\0').filter(Boolean));
+  let stagedBefore = new Set(repo.tryGit(['diff', '--cached', '--name-only', '-z', '--no-renames', '--diff-filter=AMT']).stdout.split('\0').filter(Boolean));
+  // `git commit -- <path>`: a tracked file of the working tree (an edited one first), committed as it is.
+  const tracked = new Set(repo.tryGit(['ls-tree', '-r', '-z', '--name-only', 'HEAD']).stdout.split('\0'));
+  const isFile = (p) => existsSync(join(repo.dir, p)) && lstatSync(join(repo.dir, p)).isFile();
+  const commitPath = how === 'commitPath' ? [...ops.filter((o) => o.kind === 'edit').map((o) => o.file), ...USER_FILES].find((p) => tracked.has(p) && indexBefore.has(p) && isFile(p)) : undefined;
+  const expectedIndex = new Map(indexBefore);
+  const headBefore = repo.git('rev-parse', 'HEAD').trim();
+  if (commitPath) {
+    const blob = repo.tryGit(['hash-object', '-w', '--', commitPath]).stdout.trim();
+    expectedIndex.set(commitPath, spawnSync('git', ['cat-file', 'blob', blob], { cwd: repo.dir }).stdout);
+    // What the hook sees staged: HEAD plus that path.
+    stagedBefore = new Set(repo.tryGit(['diff', '--quiet', 'HEAD', '--', commitPath]).code === 0 ? [] : [commitPath]);
+    writeFileSync(join(repo.dir, '.git/hooks/pre-commit'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(DRIVER)} run\n`, { mode: 0o755 });
+  }
   const pause = join(dir, 'paused');
   let step = 'none (the run ended first)';
   const env = { LOOM_GUARD_TEST_FAULT: `pause@${w.at}`, LOOM_GUARD_TEST_PAUSE_FILE: pause, DRIVER_OUTCOME: out === 'block' ? 'block' : 'pass', ...(fixerKind === 'none' ? {} : { DRIVER_FIXER: fixerKind }) };
   try {
-    const child = spawn(process.execPath, [DRIVER, 'run'], { cwd: repo.dir, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = commitPath
+      ? spawn('git', ['commit', '-q', '--allow-empty', '-m', 'by path', '--', commitPath], { cwd: repo.dir, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, [DRIVER, 'run'], { cwd: repo.dir, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     child.stdout.on('data', (c) => (text += c));
     child.stderr.on('data', (c) => (text += c));
@@ -426,26 +446,33 @@ async function checkConcurrent(ops, w, out, fixerKind) {
         wrote = saved;
       }
       if (out === 'pass' || out === 'block') unlinkSync(pause);
-      else process.kill(child.pid, out);
+      else process.kill(hookPid(), out);
     }
     // A run that never ends is a failure with its case named, not a hung suite.
     let hung = false;
-    const t0 = Date.now();
+    // The hook's pid: the driver itself, or (under git commit) the lock's holder, there from step 1 on.
+    function hookPid() {
+      return commitPath ? JSON.parse(readFileSync(join(repo.dir, '.git/loom-guard/lock'), 'utf8')).pid : child.pid;
+    }
     const timer = setTimeout(() => {
       hung = true;
+      try {
+        process.kill(hookPid(), 'SIGKILL');
+      } catch {
+        /* gone */
+      }
       child.kill('SIGKILL');
     }, 60_000);
     const r = await done;
     clearTimeout(timer);
-    if (process.env.DEBUG_CONCURRENT) console.log('CASE', concurrentNo, Date.now() - t0, 'ms', out, fixerKind, step);
     assert.not.ok(hung, `the run hung (paused at ${step}) and was killed after 60 s: ${r.out}`);
-    const expected = { pass: 0, block: 1, SIGINT: 130, SIGTERM: 143, SIGKILL: 128 }[signalled ? out : out === 'block' ? 'block' : 'pass'];
+    const codes = commitPath ? { pass: 0, block: 1, SIGINT: 1, SIGTERM: 1, SIGKILL: 1 } : { pass: 0, block: 1, SIGINT: 130, SIGTERM: 143, SIGKILL: 128 };
+    const expected = codes[signalled ? out : out === 'block' ? 'block' : 'pass'];
     if (r.code !== expected) {
       // A refusal is one line, never a crash; it is counted for the report.
       assert.not.match(r.out, /CRASH/, r.out);
       const line = r.out.trim().split('\n').pop();
       refused.set(line, (refused.get(line) ?? 0) + 1);
-      if (process.env.DEBUG_CONCURRENT) console.log('REFUSED', r.code, r.signal, expected, step, label, r.out);
     }
     if (out === 'SIGKILL' || existsSync(join(repo.dir, '.git/loom-guard/backup'))) {
       const rec = await runDriver(repo.dir, 'recover', { LOOM_GUARD_LOCK_WAIT_MS: '2000' });
@@ -468,8 +495,23 @@ async function checkConcurrent(ops, w, out, fixerKind) {
     const fixesStaged = r.code === 0 || /^(job done|restore: |before release)/.test(step);
     const indexAfter = indexBlobs(repo);
     assert.equal([...indexAfter.keys()].sort(), [...indexBefore.keys()].sort(), 'the same paths staged');
+    const committed = commitPath && r.code === 0;
+    const kind = `${commitPath ? 'git commit -- <path>' : 'driver'} ${signalled ? out : r.code === 0 ? 'pass' : 'block'}${fixerKind === 'none' ? '' : ` ${fixerKind}`}`;
+    tally[kind] = (tally[kind] ?? 0) + 1;
+    if (commitPath) {
+      assert.is(repo.git('rev-parse', committed ? 'HEAD~1' : 'HEAD').trim(), headBefore, committed ? 'one commit made' : 'no commit made');
+      if (committed) {
+        // The commit holds HEAD's files and the path as it was in the working tree (fixed, on a pass).
+        const changed = repo.git('diff', '--name-only', '-z', '--no-renames', 'HEAD~1', 'HEAD').split('\0').filter(Boolean);
+        assert.ok(changed.every((p) => p === commitPath), `only ${commitPath} committed: ${changed}`);
+        const inCommit = spawnSync('git', ['cat-file', 'blob', `HEAD:${commitPath}`], { cwd: repo.dir }).stdout;
+        const want = expectedIndex.get(commitPath);
+        assert.ok(inCommit.equals(want) || (fixerKind !== 'none' && norm(inCommit) === norm(want)), `the commit holds ${commitPath} as it was staged`);
+      }
+    }
     for (const [path, blob] of indexAfter) {
-      const before = indexBefore.get(path);
+      // A path committed by name is staged as the commit took it; the index is otherwise as it was.
+      const before = committed ? expectedIndex.get(path) : indexBefore.get(path);
       const fixed = fixerKind !== 'none' && fixesStaged && stagedBefore.has(path) ? norm(blob) === norm(before) : false;
       assert.ok(blob.equals(before) || fixed, `the index holds only what was staged at ${JSON.stringify(path)}`);
       if (wrote && !wrote.equals(before)) assert.not.ok(blob.equals(wrote), 'the save is not staged');
@@ -488,12 +530,12 @@ async function checkConcurrent(ops, w, out, fixerKind) {
 const concurrentRuns = Number(process.env.LOOM_GUARD_CONCURRENT_RUNS ?? (torture ? 300 : 30));
 if (concurrentRuns > 0) test(`concurrent writer and fixers: ${concurrentRuns} generated cases (seed ${seed}): every byte the user wrote survives, nothing unstaged is staged`, async () => {
   try {
-    await fc.assert(fc.asyncProperty(fc.array(userOp, { minLength: 1, maxLength: 6 }), writer, concurrentOutcome, fixer, checkConcurrent), { numRuns: concurrentRuns, seed, endOnFailure: true });
+    await fc.assert(fc.asyncProperty(fc.array(userOp, { minLength: 1, maxLength: 6 }), writer, concurrentOutcome, fixer, via, checkConcurrent), { numRuns: concurrentRuns, seed, endOnFailure: true });
   } catch (error) {
     console.error(`concurrent property failed with seed ${seed} (rerun: LOOM_GUARD_PROPERTY_SEED=${seed} npm run torture)`);
     throw error;
   }
-  console.log(`  concurrent property: ${concurrentNo} cases run; refused: ${refused.size ? [...refused].map(([l, n]) => `${n}x ${l}`).join('; ') : 'none'}`);
+  console.log(`  concurrent property: ${concurrentNo} cases run (${Object.entries(tally).sort().map(([k, n]) => `${n} ${k}`).join(', ')}); refused: ${refused.size ? [...refused].map(([l, n]) => `${n}x ${l}`).join('; ') : 'none'}`);
 });
 
 test.after(() => {
