@@ -161,6 +161,23 @@ const CASES = {
     { functions: [{ name: 'normalize', args: 1 }, { name: 'ulid', args: 0 }, { name: 'concat_all', args: null }] },
     (r) => assert.equal(r, []),
   ],
+  // Found by replay-fuzz: SQLite's "unrecognized token" quotes the rest of the file, line breaks and all.
+  'an unclosed quoted identifier is quoted on one line, cut short, never the rest of the file': [
+    [table, f('002_bad.sql', `INSERT OR IGNORE INTO t (k) VALUES ('a') \`oops;\n${'CREATE TABLE IF NOT EXISTS x (a);\n'.repeat(20)}`)],
+    {},
+    (r) => {
+      const fresh = r.find((x) => /fails on a fresh database/.test(x.message));
+      assert.ok(fresh, JSON.stringify(r));
+      assert.match(fresh.message, /unrecognized token: "`oops; CREATE TABLE IF NOT EXISTS x \(a\); CREATE/);
+      assert.not.match(fresh.message, /\n/);
+      assert.ok(fresh.message.length < 300, fresh.message);
+    },
+  ],
+  'a long table name: "already exists" is still ignored at start-up (judged before the message is cut)': [
+    [f('001_long.sql', `CREATE TABLE ${'l'.repeat(200)} (a);\n`), f('002_again.sql', `CREATE TABLE ${'l'.repeat(200)} (a);\n`)],
+    {},
+    (r) => assert.equal(r, []),
+  ],
   'a stubbed function called with the wrong argument count fails as SQLite says': [
     [table, f('002_norm.sql', "INSERT OR IGNORE INTO t (k, v) VALUES ('a', normalize('X', 'Y'));\n")],
     { functions: [{ name: 'normalize', args: 1 }] },
