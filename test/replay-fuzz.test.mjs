@@ -28,7 +28,7 @@ import { migrationSetArb, traits } from './helpers/sql-grammar.mjs';
 const { availableEngines } = await import(join(ROOT, 'dist/sqlite/engine.js'));
 
 const SEED = Number(process.env.LOOM_GUARD_SQL_SEED ?? 22);
-const RUNS = Number(process.env.LOOM_GUARD_SQL_RUNS ?? 80);
+const RUNS = Number(process.env.LOOM_GUARD_SQL_RUNS ?? 60);
 const CLI_RUNS = Math.max(6, Math.round(RUNS / 8));
 /** Small, so the unbounded queries hit it quickly; a hang is judged against a far larger guard. */
 const BUDGET = { statementMs: 150, runMs: 600 };
