@@ -96,6 +96,17 @@ const CASES = {
       assert.match(r[0].message, /never finished/);
     },
   ],
+  // One C function call: SQLite's progress handler never runs inside it; the WASM replay's thread is
+  // terminated at the budget, as the node:sqlite child is killed.
+  'one function call that runs long (randomblob, hex of a zeroblob) ends at the budget': [
+    [table, f('002_blob.sql', 'SELECT 1;\nSELECT length(randomblob(900000000));\n'), f('003_hex.sql', 'SELECT length(hex(zeroblob(400000000)));\n')],
+    { budget: { statementMs: 200, runMs: 2000 } },
+    (r) => {
+      assert.is(r.length, 1);
+      assert.equal([r[0].file, r[0].line], [`${DIR}/002_blob.sql`, 2]);
+      assert.match(r[0].message, /^`SELECT length\(randomblob\(900000000\)\);` never finished: it ran past its budget of 200 ms/);
+    },
+  ],
   'an FTS5 external-content table whose column was renamed: findings, never a crash': [
     [
       f(

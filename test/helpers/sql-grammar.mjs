@@ -1,7 +1,7 @@
 // Hostile migration sets for the replay's property test (test/replay-fuzz.test.mjs): statements drawn
 // from a small SQL grammar that reaches every road out of a sealed, bounded replay (ATTACH, DETACH,
 // VACUUM INTO, load_extension, a temp directory), every way to never end (recursive CTEs without a
-// LIMIT, a view over one, recursive triggers), and the shapes real sets hold that once crashed or
+// LIMIT, a view over one, recursive triggers, one function call over a huge blob), and the shapes real sets hold that once crashed or
 // blocked the replay (triggers with RAISE and double-quoted strings, FTS5 external content whose
 // column is later renamed, renames, drops), plus comments hiding keywords and garbage tokens.
 // Each item says what it is, so the test can hold the verdict to what the set contains.
@@ -51,6 +51,9 @@ export function statementArb(outside, { hostile = true } = {}) {
     fc.tuple(table, column).map(([t, c]) => `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) INSERT INTO ${t} (${c}) SELECT x FROM c;`),
     n.map((i) => `CREATE VIEW IF NOT EXISTS forever${i} AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT x FROM c;\nSELECT max(x) FROM forever${i};`),
     fc.constant('WITH RECURSIVE a(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM a LIMIT 100000000) SELECT count(*) FROM a, a AS b;'),
+    // One function call that runs long: SQLite's progress handler never sees it (only terminating
+    // the thread stops it).
+    fc.constantFrom('SELECT length(randomblob(900000000));', 'SELECT length(hex(zeroblob(400000000)));', "SELECT length(printf('%.*c', 900000000, 'x'));"),
   );
   const bounded = fc.oneof(
     fc.integer({ min: 1, max: 50 }).map((k) => `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c LIMIT ${k}) SELECT count(*) FROM c;`),
