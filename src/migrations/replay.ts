@@ -24,9 +24,11 @@ import type { Finding, SqlFile } from './types.js';
  * a bare SQLite: each is stubbed to return its first argument (NULL without one), so a migration
  * that calls it replays; what it computes is the application's business, not the schema's.
  *
- * Sealed: a statement that would reach a file (ATTACH, DETACH, VACUUM INTO; src/sqlite/seal.ts)
- * is a finding and nothing is replayed. Bounded: each statement and the whole run have a budget
- * (config `replayTimeoutMs`); past it, the statement is a finding (replayRun.ts).
+ * Sealed: a statement that would reach a file (ATTACH, DETACH, VACUUM INTO; seal.ts) is a finding
+ * and nothing is replayed. Bounded: each statement and the whole run have a budget (config
+ * `replayTimeoutMs`); past it, the statement is a finding (replayRun.ts). The run never happens in
+ * this thread: a worker (WASM) or a child process (node:sqlite) is stopped at the budget, even in
+ * the middle of one long function call SQLite's progress handler never interrupts.
  */
 
 export type ReplayRunMode = 'loom' | 'once';
@@ -139,7 +141,7 @@ export async function replay(files: SqlFile[], options: ReplayOptions): Promise<
   return findings;
 }
 
-/** The run on the engine asked for: in this process where a statement can be interrupted, else in a child. */
+/** The run on the engine asked for: the WASM build in a worker thread, node:sqlite in a child process; both stopped at the budget. */
 async function runReplay(job: Plan, options: ReplayOptions): Promise<Finding[]> {
   // Loaded here, not at start-up: the SQLite build costs tens of milliseconds to load, and a
   // command that never replays (doctor) must not pay for it; a cached verdict does not load it either.

@@ -5,9 +5,10 @@ import type { Finding } from './types.js';
  * The replay proper, on one open database: the base schema, then the first start-up (everything
  * must succeed), then for mode `loom` the second (it must change nothing). replay.ts has parsed and
  * sealed the statements; this module only runs them, inside a time budget, and turns every error
- * SQLite raises (in a statement, in a snapshot) into a finding. It runs in the hook's process on an
- * engine that can interrupt a statement (the WASM build's progress handler), and in a child
- * process, killed at the budget, on one that cannot (node:sqlite on Node 22): replayChild.ts.
+ * SQLite raises (in a statement, in a snapshot) into a finding. It runs in a worker thread on the
+ * WASM build (replayWorker.ts: its progress handler interrupts a statement, and the parent
+ * terminates the thread when one function call outlasts the budget), and in a child process, killed
+ * at the budget, on node:sqlite, which cannot interrupt (replayChild.ts).
  */
 
 export interface PlannedStatement {
