@@ -1,4 +1,5 @@
 import { existsSync, writeFileSync } from 'node:fs';
+import { interrupted } from './signals.js';
 
 /*
  * Fault injection for the tests that prove nothing is lost: only tests set LOOM_GUARD_TEST_FAULT.
@@ -8,6 +9,9 @@ import { existsSync, writeFileSync } from 'node:fs';
  *
  *   LOOM_GUARD_TEST_FAULT=<action>@<n>   action: SIGKILL | SIGINT | SIGTERM | pause | ENOSPC | EACCES
  *   LOOM_GUARD_TEST_PAUSE_FILE=<file>    pause: written when paused; deleting it lets the run go on
+ *
+ * A signal that arrives during a pause ends the pause: it is a signal at that step. (Waiting on would
+ * hang the run, since the handler lets the step in progress finish before it restores.)
  */
 
 const spec = process.env.LOOM_GUARD_TEST_FAULT ?? '';
@@ -37,7 +41,7 @@ export async function faultPoint(label: string): Promise<void> {
       const file = process.env.LOOM_GUARD_TEST_PAUSE_FILE;
       if (!file) return;
       writeFileSync(file, label);
-      while (existsSync(file)) await new Promise((resolve) => setTimeout(resolve, 20));
+      while (existsSync(file) && !interrupted()) await new Promise((resolve) => setTimeout(resolve, 20));
       return;
     }
     default: {

@@ -267,6 +267,18 @@ export class StagedTree implements AsyncDisposable {
       // hide: tracked paths get their index version (so the staged .gitignore files are in force) …
       await this.moveAside(this.journal.moved);
       if (plan.written.length) {
+        // checkout-index -f writes over whatever stands there: a save since the plan (a file the
+        // user made again where one was deleted or moved aside) is moved aside too, journal first.
+        const late: MoveIntent[] = [];
+        for (const w of plan.written) {
+          if (await lstat(join(root, w.path)).then(() => true, () => false)) late.push({ path: w.path, why: 'unstaged' });
+        }
+        if (late.length) {
+          const moves = this.assign(late);
+          this.journal.moved.push(...moves);
+          await this.saveJournal();
+          await this.moveAside(moves);
+        }
         // Without -u, checkout-index writes the files and leaves the index (and its lock) alone;
         // it honours GIT_INDEX_FILE, so `git commit -a` and `git commit <paths>` work too.
         const result = await git(root, ['checkout-index', '-f', '-z', '--ignore-skip-worktree-bits', '--stdin'], plan.written.map((w) => `${w.path}\0`).join(''));
@@ -275,12 +287,7 @@ export class StagedTree implements AsyncDisposable {
           throw new GuardError(`loom-guard could not write the staged version of ${plan.written[0]?.path ?? 'a file'} (git checkout-index: ${message}); nothing was changed: free some space or fix the folder named, then commit again`);
         }
         await faultPoint('hide: wrote the index versions');
-        const written: Record<string, string> = {};
-        for (const w of plan.written) {
-          const fp = await fingerprint(join(root, w.path));
-          if (fp) written[w.path] = fp;
-        }
-        this.applied = { written };
+        this.applied = { written: await writtenFingerprints(root, plan.written) };
         await writeDurable(join(this.dir, APPLIED), JSON.stringify(this.applied));
         await faultPoint('hide: applied.json');
       }
@@ -362,6 +369,32 @@ export class StagedTree implements AsyncDisposable {
       }
     }
   }
+}
+
+/**
+ * What checkout-index wrote, read back (its filters, eol and mode, exactly). A path whose bytes no
+ * longer hash to its blob was saved over since (between the write and the read): it is left out,
+ * so the restore compares it with the filtered blob instead and never takes the save for ours.
+ */
+async function writtenFingerprints(root: string, written: TrackedPlan['written']): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const files: TrackedPlan['written'] = [];
+  for (const w of written) {
+    const fp = await fingerprint(join(root, w.path));
+    if (!fp) continue;
+    out[w.path] = fp;
+    if (w.mode !== '120000') files.push(w);
+  }
+  for (let i = 0; i < files.length; i += 500) {
+    const chunk = files.slice(i, i + 500);
+    // Names go as arguments (a name may hold a newline); the hashes come back one a line.
+    const result = await git(root, ['hash-object', '--', ...chunk.map((w) => w.path)]);
+    const hashes = result.exitCode === 0 ? result.stdout.toString('utf8').trim().split('\n') : [];
+    chunk.forEach((w, j) => {
+      if (hashes[j] !== w.blob) delete out[w.path];
+    });
+  }
+  return out;
 }
 
 function adviceFor(error: NodeJS.ErrnoException): string {
