@@ -504,6 +504,7 @@ async function checkConcurrent(ops, w, out, fixerKind, how) {
     const fixesStaged = r.code === 0 || /^(job done|restore: |before release)/.test(step);
     const indexAfter = indexBlobs(repo);
     assert.equal([...indexAfter.keys()].sort(), [...indexBefore.keys()].sort(), 'the same paths staged');
+    if (process.env.LOOM_GUARD_CONCURRENT_STEPS) console.log(`  case ${concurrentNo}: paused at ${step}, exit ${r.code}`);
     const committed = commitPath && r.code === 0;
     const kind = `${commitPath ? 'git commit -- <path>' : 'driver'} ${signalled ? out : r.code === 0 ? 'pass' : 'block'}${fixerKind === 'none' ? '' : ` ${fixerKind}`}`;
     tally[kind] = (tally[kind] ?? 0) + 1;
@@ -534,13 +535,26 @@ async function checkConcurrent(ops, w, out, fixerKind, how) {
   }
 }
 
+// Cases the generators found (each broke the product once), run first every time.
+const FOUND = [
+  // a save between checkout-index and reading back what it wrote was taken for the hook's bytes
+  [[{ kind: 'untracked', path: 'draft.js', staged: true }, { kind: 'untracked', path: 'draft.js', staged: true }, { kind: 'delete', file: 'src/app.js', staged: false }, { kind: 'delete', file: 'notes.md', staged: false }, { kind: 'edit', file: NL, line: 3, staged: 'partial' }, { kind: 'untracked', path: 'draft.js', staged: false }], { kind: 'save', path: 'src/app.js', at: 7 }, 'block', 'adopt', 'driver'],
+  // a file made again (after planning) where a deleted one was to be written: checkout-index -f wrote over it
+  [[{ kind: 'edit', file: 'notes.md', line: 0, staged: 'yes' }, { kind: 'edit', file: 'src/app.js', line: 0, staged: 'yes' }, { kind: 'delete', file: 'exec.sh', staged: false }], { kind: 'create', path: 'exec.sh', at: 2 }, 'SIGINT', 'none', 'driver'],
+  // SIGINT while paused inside the hide: the run hung (the pause outlived the signal)
+  [[{ kind: 'delete', file: 'src/b.js', staged: false }, { kind: 'untracked', path: 'notes2.md', staged: true }, { kind: 'untracked', path: 'draft.js', staged: false }, { kind: 'untracked', path: 'draft.js', staged: false }], { kind: 'create', path: 'fresh.txt', at: 6 }, 'SIGINT', 'propose', 'driver'],
+  // a save into a fully staged file during the hide was adopted as the fixer's rewrite (seed 4242)
+  [[{ kind: 'untracked', path: 'notes2.md', staged: false }, { kind: 'untracked', path: 'src/new.js', staged: true }, { kind: 'edit', file: 'notes.md', line: 1, staged: 'yes' }], { kind: 'save', path: 'notes.md', at: 5 }, 'block', 'adopt', 'commitPath'],
+  [[{ kind: 'untracked', path: 'notes2.md', staged: false }, { kind: 'untracked', path: 'src/new.js', staged: true }, { kind: 'edit', file: 'notes.md', line: 1, staged: 'yes' }], { kind: 'save', path: 'notes.md', at: 5 }, 'pass', 'adopt', 'commitPath'],
+];
+
 // CI: LOOM_GUARD_CONCURRENT_RUNS cases (default 30) with the fixed seed; `npm run torture`: 300.
 // (The case that once hung, SIGINT while paused inside the hide, was the pause outliving the signal;
 // faults.ts now ends a pause when a signal comes.)
 const concurrentRuns = Number(process.env.LOOM_GUARD_CONCURRENT_RUNS ?? (torture ? 300 : 30));
 if (concurrentRuns > 0) test(`concurrent writer and fixers: ${concurrentRuns} generated cases (seed ${seed}): every byte the user wrote survives, nothing unstaged is staged`, async () => {
   try {
-    await fc.assert(fc.asyncProperty(fc.array(userOp, { minLength: 1, maxLength: 6 }), writer, concurrentOutcome, fixer, via, checkConcurrent), { numRuns: concurrentRuns, seed, endOnFailure: true });
+    await fc.assert(fc.asyncProperty(fc.array(userOp, { minLength: 1, maxLength: 6 }), writer, concurrentOutcome, fixer, via, checkConcurrent), { numRuns: concurrentRuns, seed, endOnFailure: true, examples: FOUND });
   } catch (error) {
     console.error(`concurrent property failed with seed ${seed} (rerun: LOOM_GUARD_PROPERTY_SEED=${seed} npm run torture)`);
     throw error;
