@@ -27,12 +27,12 @@ export async function runCheckGroups(ctx: CheckContext, groups: CheckGroup[], sk
       const results: CheckResult[] = [];
       if (active.length) results.push(...(await (await group.load())(ctx, active)));
       if (i === lastTreeUser) await ctx.stagedTree?.close();
-      else if (i < lastTreeUser && group.usesStagedTree) await ctx.stagedTree?.betweenChecks();
       for (const id of group.ids) {
         if (!active.includes(id)) results.push({ id, status: 'skip', summary: `skipped (${skip.source})` });
       }
       const order = (id: string) => (group.ids as readonly string[]).indexOf(id);
       for (const result of results.sort((a, b) => order(a.id) - order(b.id))) ctx.reporter.check(result);
+      if (i < lastTreeUser && group.usesStagedTree) await ctx.stagedTree?.betweenChecks();
     }
   } finally {
     await ctx.stagedTree?.close();
