@@ -120,5 +120,47 @@ test('SIGKILL between the Rust group and lint-staged: the next run puts every by
   clean();
 });
 
+const UGLY = (body) => `${lib}\npub   fn   twice( x:u64 )->u64{ ${body} }\n`;
+const PRETTY = (body) => `${lib}\npub fn twice(x: u64) -> u64 {\n    ${body}\n}\n`;
+
+test('"fmt": "fix" and a lint-staged fixer in one tree: both fixes staged, both merged into the unstaged versions, one hide and one restore', () => {
+  repo.write('.loom-guard.json', JSON.stringify({ fmt: 'fix' }));
+  repo.commitNoVerify('fmt fix');
+  repo.write(LIB, UGLY('x*2'));
+  repo.write(APP, 'var a = 3;\nlet b = 2;\nlet c = 3;\nlet d = 4;\nlet e = 5;\nlet f = 6;\n');
+  repo.git('add', LIB, APP);
+  repo.write(LIB, `${UGLY('x*2')}\npub fn mine( )->u8{ 7 }\n`);
+  repo.write(APP, 'var a = 3;\nlet b = 2;\nlet c = 3;\nlet d = 4;\nlet e = 5;\nlet f = 60; // unstaged\n');
+  repo.write('notes/draft.txt', 'untracked draft 3\n');
+  const c = repo.tryGit(['commit', '-q', '-m', 'two fixers'], { env: ENV });
+  assert.is(c.code, 0, c.out);
+  assert.match(c.out, new RegExp(`✔ fmt\\s+reformatted and staged ${LIB}[^]*✔ lint-staged\\s+1 file \\(web\\); fixed and staged ${APP}`));
+  assert.is(count(c.out, '^loom-guard: debug: staged tree: opened'), 1, c.out);
+  assert.is(count(c.out, '^loom-guard: debug: staged tree: restoring'), 1, c.out);
+  assert.is(repo.git('show', `HEAD:${LIB}`), PRETTY('x * 2'));
+  assert.is(repo.git('show', `HEAD:${APP}`), 'let a = 3;\nlet b = 2;\nlet c = 3;\nlet d = 4;\nlet e = 5;\nlet f = 6;\n');
+  assert.is(repo.read(LIB), `${PRETTY('x * 2')}\npub fn mine() -> u8 {\n    7\n}\n`, 'the unstaged function survives, formatted');
+  assert.is(repo.read(APP), 'let a = 3;\nlet b = 2;\nlet c = 3;\nlet d = 4;\nlet e = 5;\nlet f = 60; // unstaged\n');
+  assert.is(repo.read('notes/draft.txt'), 'untracked draft 3\n');
+  clean();
+});
+
+test('"fmt": "fix" with clippy failing: the format fix is dropped before lint-staged runs, never staged with its fix', () => {
+  // Unformatted and a clippy error (an unused variable under -D warnings): fmt fixes, clippy fails.
+  repo.write(LIB, UGLY('let unused = 1; x*2'));
+  repo.write(APP, 'var a = 4;\nlet b = 2;\nlet c = 3;\nlet d = 4;\nlet e = 5;\nlet f = 6;\n');
+  repo.git('add', LIB, APP);
+  const c = repo.tryGit(['commit', '-q', '-m', 'clippy fails'], { env: ENV });
+  assert.is(c.code, 1, c.out);
+  assert.match(c.out, /✖ clippy/);
+  assert.match(c.out, /would reformat [^\n]*\(not staged: another check failed\)/);
+  assert.match(c.out, /✔ lint-staged/, 'lint-staged ran in the same tree and judged the staged bytes');
+  assert.is(repo.git('show', `:${LIB}`), UGLY('let unused = 1; x*2'), 'the index keeps the unformatted file');
+  assert.is(repo.read(LIB), UGLY('let unused = 1; x*2'), 'and so does the working tree');
+  assert.is(count(c.out, '^loom-guard: debug: staged tree: opened'), 1, c.out);
+  assert.not.ok(existsSync(join(repo.dir, '.git/loom-guard/backup')));
+  clean();
+});
+
 test.after(() => repo.remove());
 test.run();
