@@ -20,7 +20,7 @@ export function announceSkips(reporter: Reporter, env: NodeJS.ProcessEnv = proce
 export async function runCheckGroups(ctx: CheckContext, groups: CheckGroup[], skip: SkipRequest): Promise<void> {
   const actives = groups.map((group) => group.ids.filter((id) => !isSkipped(skip, id)));
   let lastTreeUser = -1;
-  if (ctx.stagedTree) groups.forEach((g, i) => (lastTreeUser = g.usesStagedTree && actives[i]?.length ? i : lastTreeUser));
+  for (const [i, group] of groups.entries()) if (ctx.stagedTree && group.usesStagedTree && actives[i]?.length) lastTreeUser = i;
   try {
     for (const [i, group] of groups.entries()) {
       const active = actives[i] ?? [];
