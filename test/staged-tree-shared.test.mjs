@@ -145,6 +145,33 @@ test('"fmt": "fix" and a lint-staged fixer in one tree: both fixes staged, both 
   clean();
 });
 
+test('SIGKILL as the one restore starts, after both fixers staged: the next run tells their bytes from yours', () => {
+  repo.write(LIB, UGLY('x*5'));
+  repo.write(APP, 'var a = 5;\nlet b = 2;\nlet c = 3;\nlet d = 4;\nlet e = 5;\nlet f = 6;\n');
+  repo.git('add', LIB, APP);
+  repo.write(LIB, `${UGLY('x*5')}\npub fn mine( )->u8{ 7 }\n`);
+  repo.write(APP, 'var a = 5;\nlet b = 2;\nlet c = 3;\nlet d = 4;\nlet e = 5;\nlet f = 60; // unstaged\n');
+  repo.write('notes/draft.txt', 'untracked draft 5\n');
+  const head = repo.git('rev-parse', 'HEAD');
+  const c = repo.tryGit(['commit', '-q', '-m', 'killed in the restore'], { env: { ...ENV, LOOM_GUARD_TEST_FAULT: 'SIGKILL@restore: start' } });
+  assert.is.not(c.code, 0, c.out);
+  assert.match(c.out, /staged tree: opened; hid 3 item/);
+  assert.ok(existsSync(join(repo.dir, '.git/loom-guard/backup/journal.json')), c.out);
+  const r = repo.lg(['check', '--staged', 'nix-sync'], { env: ENV });
+  assert.is(r.code, 0, r.out);
+  assert.match(r.out, /left 3 item\(s\) of your working tree hidden; putting them back/);
+  assert.not.match(r.out, /changed while loom-guard had it hidden/, 'no fixer bytes taken for yours');
+  // Both fixes are staged (they were, before the kill); your versions carry them; nothing committed.
+  assert.is(repo.git('rev-parse', 'HEAD'), head);
+  assert.is(repo.git('show', `:${LIB}`), PRETTY('x * 5'));
+  assert.is(repo.git('show', `:${APP}`), 'let a = 5;\nlet b = 2;\nlet c = 3;\nlet d = 4;\nlet e = 5;\nlet f = 6;\n');
+  assert.is(repo.read(LIB), `${PRETTY('x * 5')}\npub fn mine() -> u8 {\n    7\n}\n`);
+  assert.is(repo.read(APP), 'let a = 5;\nlet b = 2;\nlet c = 3;\nlet d = 4;\nlet e = 5;\nlet f = 60; // unstaged\n');
+  assert.is(repo.read('notes/draft.txt'), 'untracked draft 5\n');
+  assert.not.ok(existsSync(join(repo.dir, '.git/loom-guard/backup')));
+  clean();
+});
+
 test('"fmt": "fix" with clippy failing: the format fix is dropped before lint-staged runs, never staged with its fix', () => {
   // Unformatted and a clippy error (an unused variable under -D warnings): fmt fixes, clippy fails.
   repo.write(LIB, UGLY('let unused = 1; x*2'));
