@@ -471,7 +471,7 @@ async function checkConcurrent(ops, w, out, fixerKind, how) {
     if (r.code !== expected) {
       // A refusal is one line, never a crash; it is counted for the report.
       assert.not.match(r.out, /CRASH/, r.out);
-      const line = r.out.trim().split('\n').pop();
+      const line = `exit ${r.code}${r.signal ? ` (${r.signal})` : ''}, ${how}, paused at ${step}: ${r.out.trim().split('\n').pop() || '(no output)'}`;
       refused.set(line, (refused.get(line) ?? 0) + 1);
     }
     if (out === 'SIGKILL' || existsSync(join(repo.dir, '.git/loom-guard/backup'))) {

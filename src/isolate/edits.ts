@@ -6,7 +6,7 @@ import { casWrite, modeFor, type Recovered } from './cas.js';
 import { faultPoint } from './faults.js';
 import { bytesFingerprint, fingerprint } from './fsops.js';
 import { APPLIED, backupDir, writeDurable, type Applied, type Fix, type Journal } from './journal.js';
-import { handedOver, interrupted } from './signals.js';
+import { handedOver, mustStop } from './signals.js';
 
 /** The hidden version a path has: the user's unstaged version (or whatever stood in the way), a deletion, or an untracked file. */
 export type HiddenKind = 'modified' | 'deleted' | 'untracked';
@@ -57,10 +57,11 @@ const REGULAR = new Set(['100644', '100755']);
 
 /**
  * Called right before every write: once a signal arrived, the handler owns the tree (it restores
- * while this code may still be between two awaits), so a job's write or `git add` must not land.
+ * while the job's code may still be between two awaits), so the job's write or `git add` must not
+ * land. The handler's own cleanups (lint-staged's adopt of a stopped task's rewrite) go on.
  */
 async function stillOurs(): Promise<void> {
-  if (interrupted()) await handedOver();
+  if (mustStop()) await handedOver();
 }
 
 export class StagedTreeEdits {
