@@ -1,5 +1,6 @@
 import { access, constants, lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { debugLine } from '../debug.js';
 import { GuardError } from '../errors.js';
 import { git } from '../git.js';
 import type { RepoPaths } from '../git.js';
@@ -182,6 +183,7 @@ export class StagedTree implements AsyncDisposable {
       throw new GuardError(`loom-guard could not hide the unstaged changes (${(error as Error).message}); nothing was changed`);
     }
     if (interrupted()) return handedOver();
+    debugLine(`staged tree: opened; ${tree.journal ? `hid ${tree.hiddenCount} item(s), journal of ${tree.journal.startedAt}` : 'nothing to hide'}`);
     return tree;
   }
 
@@ -216,6 +218,7 @@ export class StagedTree implements AsyncDisposable {
     await writeFile(join(this.dir, RECOVER), recoverText(this.dir, null));
     this.journal = { version: 2, pid: process.pid, startedAt: new Date().toISOString(), moved: [], written: [], createdDirs: [], fixes: [] };
     await this.saveJournal();
+    debugLine(`staged tree: journal of ${this.journal.startedAt} made for a fix`);
     return this.journal;
   }
 
@@ -334,9 +337,11 @@ export class StagedTree implements AsyncDisposable {
         // Nothing moved yet. Only a folder this run made is removed: a signal during the recovery
         // of a killed run's backup must leave that backup for the next run.
         if (this.created) await rm(this.dir, { recursive: true, force: true });
+        debugLine('staged tree: closed; nothing to restore');
         return null;
       }
       await faultPoint('restore: start');
+      debugLine(`staged tree: restoring from the journal of ${this.journal.startedAt}`);
       return restoreJournal(this.paths.root, this.paths.gitDir, this.dir, this.journal, this.applied);
     })();
     return this.restoring;
