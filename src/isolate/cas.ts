@@ -43,12 +43,12 @@ export class Recovered {
   }
 
   /** Keeps `content` as <folder>/<path>; returns that file's path. */
-  async keep(path: string, content: Buffer, why: string): Promise<string> {
+  async keep(path: string, content: Buffer, why: string, say?: (file: string) => string): Promise<string> {
     const dir = await this.folderFor();
     const file = join(dir, path);
     await mkdir(dirname(file), { recursive: true });
     await writeDurable(file, content);
-    const line = `${path}: ${why}; kept as it is; what loom-guard would have written there is in ${file}`;
+    const line = say ? say(file) : `${path}: ${why}; kept as it is; what loom-guard would have written there is in ${file}`;
     this.lines.push(line);
     await appendFile(join(dir, 'RECOVER.txt'), `${line}\n`);
     return file;

@@ -5,7 +5,7 @@ import { git, gitText } from '../git.js';
 import { casWrite, modeFor, type Recovered } from './cas.js';
 import { faultPoint } from './faults.js';
 import { bytesFingerprint, fingerprint } from './fsops.js';
-import { APPLIED, backupDir, writeDurable, type Applied, type Fix, type Journal } from './journal.js';
+import { APPLIED, backupDir, writeDurable, type Applied, type Fix, type Journal, type Running } from './journal.js';
 import { handedOver, mustStop } from './signals.js';
 
 /** The hidden version a path has: the user's unstaged version (or whatever stood in the way), a deletion, or an untracked file. */
@@ -207,6 +207,22 @@ export class StagedTreeEdits {
   async beforeFixer(paths: string[]): Promise<string[]> {
     const { modified } = await this.changed(paths);
     for (const path of modified) this.savedBefore.add(path);
+    // Journaled before the fixer starts: a kill while it runs leaves bytes a restore could not
+    // tell from a save of the user's; with this entry it keeps them aside and puts back the
+    // user's version (restore.ts). Cleared once adopt() has journaled the rewrites as fixes.
+    const entries = await this.indexEntries(paths.filter((p) => !this.savedBefore.has(p)));
+    const running: Running[] = [];
+    for (const [path, entry] of entries) {
+      const before = await fingerprint(join(this.root, path));
+      if (before !== null) running.push({ path, before, blob: entry.blob, mode: entry.mode });
+    }
+    if (running.length) {
+      await stillOurs();
+      const journal = await this.host.journal();
+      journal.running = running;
+      await this.host.saveJournal();
+      await faultPoint('fixer: running journaled');
+    }
     return modified;
   }
 
@@ -223,6 +239,13 @@ export class StagedTreeEdits {
       if (!content) continue;
       await this.journalFix(path, entry, await this.indexVersion(path, entry), content);
       adopted.push(path);
+      await faultPoint('adopt: journaled a fix');
+    }
+    const journal = this.host.current();
+    if (journal?.running) {
+      delete journal.running;
+      await this.host.saveJournal();
+      await faultPoint('adopt: fixer done');
     }
     return adopted;
   }
@@ -301,6 +324,7 @@ export class StagedTreeEdits {
     await stillOurs();
     const result = await git(this.root, ['update-index', '-z', '--index-info'], info);
     if (result.exitCode !== 0) throw new GuardError(`git update-index failed: ${result.stderr.toString('utf8').trim()}`);
+    await faultPoint('stageFixes: updated the index');
     const temporary = process.env.GIT_INDEX_FILE ? resolve(this.root, process.env.GIT_INDEX_FILE) : null;
     const realLock = join(this.gitDir, 'index.lock');
     if (temporary && temporary !== realLock && temporary !== join(this.gitDir, 'index') && (await lstat(realLock).then(() => true, () => false))) {
@@ -310,6 +334,7 @@ export class StagedTreeEdits {
     }
     for (const f of pending) f.staged = true;
     await this.host.saveJournal();
+    await faultPoint('stageFixes: journaled');
     return pending.map((f) => f.path);
   }
 
@@ -331,7 +356,9 @@ export class StagedTreeEdits {
     const file = this.backupFile(path);
     if (!file) throw new GuardError(`${path} has no hidden version to replace`);
     await stillOurs();
+    await faultPoint('replaceHidden: before');
     await writeDurable(file, content, (await lstat(file)).mode & 0o7777);
+    await faultPoint('replaceHidden: wrote');
   }
 
   /**

@@ -50,6 +50,21 @@ export interface Fix {
   staged: boolean;
 }
 
+/**
+ * A path handed to a fixer that writes in place (lint-staged's tasks), journaled before the fixer
+ * starts: while it runs, bytes at the path that differ from `before` are the fixer's (a save of
+ * the user's in that window looks the same), so a restore after a kill keeps them as a named
+ * recovered file and puts back what stood there.
+ */
+export interface Running {
+  path: string;
+  /** Fingerprint of what stood at the path when the fixer started (what the hook wrote, or the user's file showing the index). */
+  before: string;
+  /** The index entry the tree showed there: what is written back when the path was not one the isolation wrote. */
+  blob: string;
+  mode: string;
+}
+
 export interface Journal {
   version: 2;
   pid: number;
@@ -60,6 +75,8 @@ export interface Journal {
   createdDirs: string[];
   /** Fixers' rewrites (absent in journals of earlier versions). */
   fixes?: Fix[];
+  /** Paths a fixer is running on, until its rewrites are journaled as fixes (absent when none). */
+  running?: Running[];
 }
 
 export interface Applied {
@@ -128,6 +145,11 @@ export async function readJournal(dir: string): Promise<JournalRead> {
   if (value.fixes !== undefined) {
     if (!Array.isArray(value.fixes) || value.fixes.some((f) => !safeRelative(f.path) || (f.before !== null && !/^\d+$/.test(f.before)))) {
       return { kind: 'bad', reason: 'its list of fixes names a path outside the working tree' };
+    }
+  }
+  if (value.running !== undefined) {
+    if (!Array.isArray(value.running) || value.running.some((r) => !safeRelative(r.path) || typeof r.before !== 'string' || !/^[0-9a-f]+$/.test(String(r.blob)))) {
+      return { kind: 'bad', reason: 'its list of paths handed to a fixer names a path outside the working tree' };
     }
   }
   return { kind: 'ok', journal: value };

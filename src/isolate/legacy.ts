@@ -20,5 +20,5 @@ export async function recoverLegacy(paths: RepoPaths, reporter: Reporter): Promi
     return result.exitCode === 0 ? createHash('sha256').update(result.stdout).digest('hex') : null;
   };
   const outcome = await restoreFromBackup(paths.root, paths.gitDir, manifest, await readApplied(dir), blobHash);
-  return { restored: outcome.restored, unsafe: outcome.unsafe.map((u) => ({ path: u.entry.path, advice: u.advice })), setAside: outcome.setAside };
+  return { restored: outcome.restored, unsafe: outcome.unsafe.map((u) => ({ path: u.entry.path, advice: u.advice })), setAside: outcome.setAside, fixerOutput: [] };
 }

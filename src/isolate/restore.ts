@@ -1,8 +1,10 @@
-import { lstat, mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { git } from '../git.js';
 import { quote } from './backup.js';
+import { casWrite, Recovered } from './cas.js';
 import { faultPoint } from './faults.js';
-import { blobFingerprint, fingerprint, move, touch } from './fsops.js';
+import { blobFingerprint, bytesFingerprint, fingerprint, move, touch } from './fsops.js';
 import { APPLIED, JOURNAL, RECOVER, type Applied, type Journal, type Moved } from './journal.js';
 
 /*
@@ -23,6 +25,8 @@ export interface RestoreOutcome {
   unsafe: Unsafe[];
   /** Where the backup was moved when something could not be put back safely. */
   setAside: string | null;
+  /** One line per fixer's output kept aside by the recovery of a run killed while a fixer ran. */
+  fixerOutput: string[];
 }
 
 const exists = (path: string) => lstat(path).then(() => true, () => false);
@@ -54,6 +58,8 @@ export async function restoreJournal(
   let restored = 0;
 
   const fixes = journal.fixes ?? [];
+  const fixerOutput = await undoRunningFixers(root, gitDir, journal);
+
   // 0. A fixer's rewrite of a file the isolation did not hide, not staged (blocked, interrupted,
   // killed): the file's earlier bytes go back while the fixer's are still there; a save since stays.
   for (const fix of [...fixes].reverse()) {
@@ -131,5 +137,43 @@ export async function restoreJournal(
     await rm(join(dir, JOURNAL), { force: true });
     await rm(dir, { recursive: true, force: true });
   }
-  return { restored, unsafe, setAside };
+  return { restored, unsafe, setAside, fixerOutput };
+}
+
+/**
+ * A kill while a fixer ran in place (journal.running, adopt() never came): a path whose bytes
+ * differ from what stood there when the fixer started holds the fixer's output. It is kept as a
+ * named file under recovered-<time>/ and what stood there comes back: the user's hidden version
+ * (step 2, once the path is free) or the index version the tree showed. A save of the user's in
+ * that window cannot be told from the fixer's output; it is then the file kept aside.
+ */
+async function undoRunningFixers(root: string, gitDir: string, journal: Journal): Promise<string[]> {
+  const running = journal.running ?? [];
+  if (!running.length) return [];
+  const recovered = new Recovered(gitDir);
+  const adopted = new Set((journal.fixes ?? []).map((f) => f.path));
+  for (const r of running) {
+    if (adopted.has(r.path)) continue; // journaled as a fix: steps 0 and 1 decide
+    const target = join(root, r.path);
+    const now = await fingerprint(target).catch(() => null);
+    if (now === r.before || now === 'dir' || now?.startsWith('link:')) continue;
+    const written = journal.written.some((w) => w.path === r.path);
+    if (now !== null) {
+      const output = await readFile(target);
+      await recovered.keep(r.path, output, 'rewritten by a fixer when the run was killed', (kept) => `${r.path}: a fixer's output when the run was killed (or a save of yours at that moment) is in ${kept}; the file is back as it was before the fixer ran`);
+      await faultPoint('restore: kept a fixer\'s output');
+      if (written) {
+        // The user's version (or the deletion) comes back in step 2; step 1 finds nothing here.
+        if ((await fingerprint(target)) === now) await rm(target, { force: true });
+        continue;
+      }
+    } else if (written) continue;
+    // The tree showed the user's own file, which was the index version: written back by
+    // compare-and-swap over the fixer's bytes just kept.
+    const result = await git(root, ['cat-file', '--filters', `--path=${r.path}`, r.blob]);
+    if (result.exitCode !== 0) continue;
+    if (bytesFingerprint(result.stdout, r.mode === '100755') !== r.before) continue; // cannot be rebuilt exactly: the fixer's bytes stay
+    await casWrite(root, r.path, [now], result.stdout, r.mode === '100755' ? 0o755 : 0o644, recovered, 'changed while loom-guard recovered it');
+  }
+  return recovered.lines;
 }

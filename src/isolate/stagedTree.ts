@@ -48,6 +48,10 @@ export interface Hidden {
 }
 
 function reportOutcome(outcome: RestoreOutcome, reporter: Reporter): void {
+  if (outcome.fixerOutput.length) {
+    reporter.warn(`${outcome.fixerOutput.length} file(s) a fixer was rewriting when the run was killed are back as they were; nothing was lost:`);
+    for (const line of outcome.fixerOutput) reporter.warn(`  ${line}`);
+  }
   if (!outcome.unsafe.length) return;
   reporter.error(
     `${outcome.unsafe.length} file(s) changed while loom-guard had them hidden; nothing was overwritten. Your earlier versions are in ${outcome.setAside} (RECOVER.txt there lists these lines):`,
@@ -78,8 +82,8 @@ export async function recoverUnderLock(paths: RepoPaths, reporter: Reporter): Pr
   const { journal } = read;
   reporter.warn(`an interrupted run (pid ${journal.pid}, ${journal.startedAt}) left ${journal.moved.length} item(s) of your working tree hidden; putting them back`);
   const outcome = await restoreJournal(paths.root, paths.gitDir, dir, journal, await readApplied(dir));
-  if (outcome.unsafe.length) reportOutcome(outcome, reporter);
-  else reporter.note(`restored ${outcome.restored} item(s) from ${dir}`);
+  reportOutcome(outcome, reporter);
+  if (!outcome.unsafe.length) reporter.note(`restored ${outcome.restored} item(s) from ${dir}`);
   return outcome;
 }
 
