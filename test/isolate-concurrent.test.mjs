@@ -186,5 +186,39 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
+test('case 3k: SIGKILL to the hook while a lint-staged fixer runs, after it wrote: the next run puts your versions back and keeps the fixer\'s output aside', async () => {
+  repo.write('web/src/app.js', 'var a = 5;\nlet b = 1;\nlet c = 1;\nlet d = 1;\nlet e = 1;\n');
+  repo.write('web/src/full.js', 'var z = 9;\n');
+  repo.git('add', 'web/src/app.js', 'web/src/full.js');
+  repo.write('web/src/app.js', 'var a = 5;\nlet b = 1;\nlet c = 1;\nlet d = 1;\nlet e = 1; // mine, unstaged\n');
+  repo.write('web/draft.txt', 'untracked draft\n');
+  const before = snapshot(repo.dir);
+  const block = join(tempDir('loom-guard-block-'), 'task.pid');
+  const { child, done } = startDetached('git', ['commit', '-q', '-m', 'killed'], { ...ENV, BLOCK_FILE: block });
+  await waitFor(() => existsSync(block), 'the blocking task to start');
+  const task = Number(readFileSync(block, 'utf8'));
+  const hook = JSON.parse(readFileSync(join(repo.dir, '.git/loom-guard/lock'), 'utf8')).pid;
+  assert.match(repo.read('web/src/app.js'), /^let a = 5;/, 'the fixer has rewritten the staged version');
+  assert.is(repo.read('web/src/full.js'), 'let z = 9;\n', 'and the fully staged file');
+  process.kill(hook, 'SIGKILL');
+  const result = await done;
+  assert.is.not(result.code, 0, result.out);
+  if (alive(task)) process.kill(task, 'SIGKILL');
+  if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+  assert.is(repo.git('rev-parse', 'HEAD'), before.head, 'nothing committed');
+  assert.ok(existsSync(join(repo.dir, '.git/loom-guard/backup/journal.json')), 'killed with the files hidden');
+
+  const r = repo.lg(['check', '--staged', 'nix-sync'], { env: ENV });
+  assert.is(r.code, 0, r.out);
+  assert.match(r.out, /2 file\(s\) a fixer was rewriting when the run was killed are back as they were/);
+  assert.not.match(r.out, /changed while loom-guard had it hidden/, 'your version is not blamed');
+  assert.equal(snapshot(repo.dir), before, r.out);
+  const kept = recovered();
+  assert.is(kept['web/src/app.js'], 'let a = 5;\nlet b = 1;\nlet c = 1;\nlet d = 1;\nlet e = 1;\n', 'the fixer output of the partly staged file is kept');
+  assert.is(kept['web/src/full.js'], 'let z = 9;\n', 'and of the fully staged one');
+  assert.not.ok(existsSync(join(repo.dir, '.git/loom-guard/backup')));
+  clean();
+});
+
 test.after(() => repo.remove());
 test.run();
