@@ -208,9 +208,12 @@ test('case 3k: SIGKILL to the hook while a lint-staged fixer runs, after it wrot
   assert.is(repo.git('rev-parse', 'HEAD'), before.head, 'nothing committed');
   assert.ok(existsSync(join(repo.dir, '.git/loom-guard/backup/journal.json')), 'killed with the files hidden');
 
+  // The recovery itself killed once it kept the first fixer's output: the run after it finishes.
+  const k = repo.lg(['check', '--staged', 'nix-sync'], { env: { ...ENV, LOOM_GUARD_TEST_FAULT: "SIGKILL@restore: kept a fixer's output" } });
+  assert.is.not(k.code, 0, k.out);
   const r = repo.lg(['check', '--staged', 'nix-sync'], { env: ENV });
   assert.is(r.code, 0, r.out);
-  assert.match(r.out, /2 file\(s\) a fixer was rewriting when the run was killed are back as they were/);
+  assert.match(r.out, /\d file\(s\) a fixer was rewriting when the run was killed are back as they were/);
   assert.not.match(r.out, /changed while loom-guard had it hidden/, 'your version is not blamed');
   assert.equal(snapshot(repo.dir), before, r.out);
   const kept = recovered();
@@ -218,6 +221,50 @@ test('case 3k: SIGKILL to the hook while a lint-staged fixer runs, after it wrot
   assert.is(kept['web/src/full.js'], 'let z = 9;\n', 'and of the fully staged one');
   assert.not.ok(existsSync(join(repo.dir, '.git/loom-guard/backup')));
   clean();
+});
+
+/** A partly staged and a fully staged web file the fixer rewrites, and an untracked draft. */
+function fixerCase() {
+  repo.write('web/src/app.js', 'var a = 5;\nlet b = 1;\nlet c = 1;\nlet d = 1;\nlet e = 1;\n');
+  repo.write('web/src/full.js', 'var z = 9;\n');
+  repo.git('add', 'web/src/app.js', 'web/src/full.js');
+  repo.write('web/src/app.js', 'var a = 5;\nlet b = 1;\nlet c = 1;\nlet d = 1;\nlet e = 1; // mine, unstaged\n');
+  repo.write('web/draft.txt', 'untracked draft\n');
+  return snapshot(repo.dir);
+}
+
+/** A commit killed at `point`, then the next loom-guard run: the state it leaves. */
+function killedThenRecovered(point) {
+  const c = repo.tryGit(['commit', '-q', '-m', `killed at ${point}`], { env: { ...ENV, LOOM_GUARD_TEST_FAULT: `SIGKILL@${point}` } });
+  assert.is.not(c.code, 0, c.out);
+  assert.ok(existsSync(join(repo.dir, '.git/loom-guard/backup/journal.json')), `killed at ${point} with the files hidden: ${c.out}`);
+  const r = repo.lg(['check', '--staged', 'nix-sync'], { env: ENV });
+  assert.is(r.code, 0, r.out);
+  assert.not.match(r.out, /changed while loom-guard had it hidden/, `${point}: no fixer bytes taken for yours`);
+  assert.not.ok(existsSync(join(repo.dir, '.git/loom-guard/backup')), point);
+  return { state: snapshot(repo.dir), out: r.out };
+}
+
+test('case 3p: SIGKILL at each step from the fixer starting to the fixes staged: your files come back as they were, or with the fixes staged and merged into your versions, never a mix', () => {
+  // Killed once the run is over (every fix staged, every merge in): the state a later kill keeps.
+  const before = fixerCase();
+  const staged = killedThenRecovered('restore: start').state;
+  assert.is(staged.head, before.head, 'nothing committed');
+  assert.is(repo.git('show', ':web/src/full.js'), 'let z = 9;\n');
+  assert.is(repo.read('web/src/app.js'), 'let a = 5;\nlet b = 1;\nlet c = 1;\nlet d = 1;\nlet e = 1; // mine, unstaged\n');
+  assert.is(repo.read('web/draft.txt'), 'untracked draft\n');
+  clean();
+  const asBefore = ['fixer: running journaled', 'adopt: journaled a fix', 'adopt: fixer done', 'stageFixes: journaled the merges'];
+  const asStaged = ['stageFixes: updated the index', 'stageFixes: journaled', 'replaceHidden: before', 'replaceHidden: wrote'];
+  for (const point of [...asBefore, ...asStaged]) {
+    assert.equal(fixerCase(), before);
+    const { state, out } = killedThenRecovered(point);
+    assert.equal(state, asBefore.includes(point) ? before : staged, `${point}: ${out}`);
+    // Killed between two adopts: the fixer's output not journaled yet as a fix is kept aside.
+    const kept = Object.keys(recovered()).filter((k) => k !== 'RECOVER.txt');
+    assert.is(kept.length, point === 'adopt: journaled a fix' ? 1 : 0, `${point}: ${kept.join(', ')}`);
+    clean();
+  }
 });
 
 test.after(() => repo.remove());

@@ -55,8 +55,7 @@ export async function applyFixes(
     staged: fixed,
     blocked: [],
     commit: async () => {
-      await edits.stageFixes();
-      for (const [path, content] of hiddenUpdates) await edits.replaceHidden(path, content);
+      await edits.stageFixes(hiddenUpdates);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { lstat, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { GuardError } from '../errors.js';
 import { git, gitText } from '../git.js';
@@ -312,14 +312,29 @@ export class StagedTreeEdits {
   }
 
   /**
-   * Stages every journaled fix not staged yet (the journaled blob, not the tree's bytes now).
-   * Under `git commit <path>` / `--only` git's hooks see a temporary index (GIT_INDEX_FILE) and the
-   * real index waits in index.lock: both get the same entries.
+   * Stages every journaled fix not staged yet (the journaled blob, not the tree's bytes now), and
+   * gives the user's hidden versions their merged fix (`hiddenUpdates`). The merged versions are
+   * journaled first, so a kill at any point ends in one of two states, never a mix: nothing staged
+   * and the hidden versions untouched, or every fix staged and every hidden version carrying it
+   * (restore.ts finishes the moves). Under `git commit <path>` / `--only` git's hooks see a
+   * temporary index (GIT_INDEX_FILE) and the real index waits in index.lock: both get the same entries.
    */
-  async stageFixes(): Promise<string[]> {
+  async stageFixes(hiddenUpdates: ReadonlyMap<string, Buffer> = new Map()): Promise<string[]> {
     const journal = this.host.current();
     const pending = (journal?.fixes ?? []).filter((f) => !f.staged);
     if (!pending.length) return [];
+    for (const fix of pending) {
+      const content = hiddenUpdates.get(fix.path);
+      const file = this.backupFile(fix.path);
+      if (content === undefined || !file) continue;
+      await stillOurs();
+      fix.hidden = this.host.nextBackup();
+      await writeDurable(join(backupDir(this.gitDir), 'files', fix.hidden), content, (await lstat(file)).mode & 0o7777);
+    }
+    if (pending.some((f) => f.hidden !== undefined)) {
+      await this.host.saveJournal();
+      await faultPoint('stageFixes: journaled the merges');
+    }
     const info = pending.map((f) => `${f.mode} ${f.blob}\t${f.path}\0`).join('');
     await stillOurs();
     const result = await git(this.root, ['update-index', '-z', '--index-info'], info);
@@ -335,7 +350,18 @@ export class StagedTreeEdits {
     for (const f of pending) f.staged = true;
     await this.host.saveJournal();
     await faultPoint('stageFixes: journaled');
+    for (const f of pending) if (f.hidden !== undefined) await this.replaceHidden(f);
     return pending.map((f) => f.path);
+  }
+
+  /** The user's hidden version of a staged fix's path becomes its journaled merge (a rename). */
+  private async replaceHidden(fix: Fix): Promise<void> {
+    const file = this.backupFile(fix.path);
+    if (!file || fix.hidden === undefined) throw new GuardError(`${fix.path} has no hidden version to replace`);
+    await stillOurs();
+    await faultPoint('replaceHidden: before');
+    await rename(join(backupDir(this.gitDir), 'files', fix.hidden), file);
+    await faultPoint('replaceHidden: wrote');
   }
 
   /** The tree's content of `path`, or null. */
@@ -349,16 +375,6 @@ export class StagedTreeEdits {
     if (!file) return null;
     const stat = await lstat(file).catch(() => null);
     return stat?.isFile() ? readFile(file) : null;
-  }
-
-  /** Replaces the user's hidden version of a `modified` path: the restore puts `content` back. */
-  async replaceHidden(path: string, content: Buffer): Promise<void> {
-    const file = this.backupFile(path);
-    if (!file) throw new GuardError(`${path} has no hidden version to replace`);
-    await stillOurs();
-    await faultPoint('replaceHidden: before');
-    await writeDurable(file, content, (await lstat(file)).mode & 0o7777);
-    await faultPoint('replaceHidden: wrote');
   }
 
   /**

@@ -48,6 +48,12 @@ export interface Fix {
   mode: string;
   /** Staged: the fixer's bytes then stay in the tree (a path the isolation wrote still gets the user's version back). */
   staged: boolean;
+  /**
+   * Name under files/ of the user's hidden version with the fix applied (a partly staged file),
+   * journaled before the fix is staged and moved over the hidden version once it is: a restore
+   * after a kill in between finishes that move when the fix reached the index, else drops it.
+   */
+  hidden?: string;
 }
 
 /**
@@ -143,7 +149,7 @@ export async function readJournal(dir: string): Promise<JournalRead> {
   if (outside !== undefined) return { kind: 'bad', reason: `it names ${JSON.stringify(outside)}, a path outside the working tree` };
   if (value.moved.some((m) => !/^\d+$/.test(m.backup))) return { kind: 'bad', reason: 'a backup name is not a number' };
   if (value.fixes !== undefined) {
-    if (!Array.isArray(value.fixes) || value.fixes.some((f) => !safeRelative(f.path) || (f.before !== null && !/^\d+$/.test(f.before)))) {
+    if (!Array.isArray(value.fixes) || value.fixes.some((f) => !safeRelative(f.path) || (f.before !== null && !/^\d+$/.test(f.before)) || (f.hidden !== undefined && !/^\d+$/.test(f.hidden)))) {
       return { kind: 'bad', reason: 'its list of fixes names a path outside the working tree' };
     }
   }

@@ -58,6 +58,7 @@ export async function restoreJournal(
   let restored = 0;
 
   const fixes = journal.fixes ?? [];
+  await settleFixes(root, dir, journal);
   const fixerOutput = await undoRunningFixers(root, gitDir, journal);
 
   // 0. A fixer's rewrite of a file the isolation did not hide, not staged (blocked, interrupted,
@@ -138,6 +139,35 @@ export async function restoreJournal(
     await rm(dir, { recursive: true, force: true });
   }
   return { restored, unsafe, setAside, fixerOutput };
+}
+
+/**
+ * A kill inside stageFixes (edits.ts): a fix the index already holds counts as staged (the
+ * journal had not said so yet), and a staged fix's merge into the user's hidden version is moved
+ * in; a merge of a fix that never reached the index is dropped. Either way no mix is left: the fix
+ * staged and carried by the user's version, or neither.
+ */
+async function settleFixes(root: string, dir: string, journal: Journal): Promise<void> {
+  const fixes = journal.fixes ?? [];
+  const unsure = fixes.filter((f) => !f.staged);
+  if (unsure.length) {
+    const listing = await git(root, ['ls-files', '-s', '-z', '--', ...unsure.map((f) => `:(literal)${f.path}`)]);
+    const blobs = new Map<string, string>();
+    for (const line of listing.stdout.toString('utf8').split('\0').filter(Boolean)) {
+      const tab = line.indexOf('\t');
+      blobs.set(line.slice(tab + 1), line.slice(0, tab).split(' ')[1] ?? '');
+    }
+    for (const f of unsure) if (blobs.get(f.path) === f.blob) f.staged = true;
+  }
+  for (const f of fixes) {
+    if (f.hidden === undefined) continue;
+    const merged = join(dir, 'files', f.hidden);
+    if (!(await exists(merged))) continue; // already moved in
+    const moved = journal.moved.find((m) => m.path === f.path && m.why !== 'untracked');
+    if (f.staged && moved && (await exists(join(dir, 'files', moved.backup)))) await rename(merged, join(dir, 'files', moved.backup));
+    else await rm(merged, { force: true });
+    await faultPoint('restore: settled a fix');
+  }
 }
 
 /**
