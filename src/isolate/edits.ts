@@ -210,6 +210,10 @@ export class StagedTreeEdits {
     // Journaled before the fixer starts: a kill while it runs leaves bytes a restore could not
     // tell from a save of the user's; with this entry it keeps them aside and puts back the
     // user's version (restore.ts). Cleared once adopt() has journaled the rewrites as fixes.
+    // Only when something is hidden: otherwise no journal is made just for this (a commit where
+    // nothing differs from the index writes none), and after a kill the tree's only other
+    // version of each file is the index's, which a kill does not touch.
+    if (!this.host.current()) return modified;
     const entries = await this.indexEntries(paths.filter((p) => !this.savedBefore.has(p)));
     const running: Running[] = [];
     for (const [path, entry] of entries) {
