@@ -169,7 +169,7 @@ function replayFix({ replay, findings }: FixContext): string {
   const binary = findings.filter((f) => /^holds binary data/.test(f.message));
   const base = findings.filter((f) => /config "replayBase"|"replayBase" but/.test(f.message));
   const rest = findings.length - sealed.length - slow.length - binary.length - base.length;
-  if (sealed.length) out.push('take ATTACH, DETACH and VACUUM INTO out of the migrations named above');
+  if (sealed.length) out.push('take ATTACH, DETACH, VACUUM INTO and load_extension() out of the migrations named above');
   if (slow.length) out.push('give the queries named above an end (a WHERE or LIMIT on the recursion), or raise "replayTimeoutMs" if they are only slow');
   if (binary.length) out.push('restore the SQL text of the binary files named above, or remove them');
   if (base.length) out.push('fix the base schema files of "replayBase"');
