@@ -26,8 +26,6 @@ import { CLI, cleanEnv, Repo, ROOT } from './helpers/repo.mjs';
 import { migrationSetArb, traits } from './helpers/sql-grammar.mjs';
 
 const { availableEngines } = await import(join(ROOT, 'dist/sqlite/engine.js'));
-
-const { availableEngines } = await import(join(ROOT, 'dist/sqlite/engine.js'));
 const engines = availableEngines();
 
 const SEED = Number(process.env.LOOM_GUARD_SQL_SEED ?? 22);
@@ -50,7 +48,6 @@ process.on('exit', () => {
 // Relative ATTACH and VACUUM INTO paths of the module API runs resolve here (the worker shares it).
 process.chdir(CWD);
 
-const engines = availableEngines();
 const arb = migrationSetArb(OUTSIDE);
 
 /** Nothing in a watched folder; anything found is removed, so the next case starts clean. */
