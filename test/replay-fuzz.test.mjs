@@ -119,6 +119,9 @@ class ReplayWorker {
   }
 }
 
+/** set (as JSON) -> engine -> findings: the same seed draws the same sets for every engine. */
+const verdicts = new Map();
+
 for (const engine of engines) {
   test(`generated hostile sets on ${engine} (module API, ${RUNS} runs, seed ${SEED}): no file outside, every run ends, a pass or findings with file and line`, async () => {
     const worker = new ReplayWorker();
@@ -132,12 +135,29 @@ for (const engine of engines) {
           assert.not.ok(answer.hung, `the replay did not end within ${GUARD_MS} ms`);
           assert.is(answer.error, undefined, `the replay threw: ${answer.error}`);
           judge(set, answer.findings, (name) => `${DIR}/${name}`);
+          const key = JSON.stringify(set);
+          if (!verdicts.has(key)) verdicts.set(key, new Map());
+          verdicts.get(key).set(engine, answer.findings);
         }),
         { seed: SEED, numRuns: RUNS, includeErrorInReport: true },
       );
     } finally {
       await worker.stop();
     }
+  });
+}
+
+if (engines.length > 1) {
+  test(`the engines agree on the generated sets, finding for finding (${engines.join(', ')}; sets with a timeout aside)`, () => {
+    let compared = 0;
+    for (const [key, byEngine] of verdicts) {
+      if (byEngine.size < engines.length) continue;
+      const all = [...byEngine.values()];
+      if (all.flat().some((f) => / never finished: /.test(f.message))) continue; // timing, not SQL
+      compared++;
+      for (const other of all.slice(1)) assert.equal(other, all[0], `the engines disagree on ${key}`);
+    }
+    assert.ok(compared >= RUNS / 3, `only ${compared} sets compared`);
   });
 }
 
