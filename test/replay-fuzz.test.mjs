@@ -198,6 +198,9 @@ test(`generated hostile sets through the real CLI (${CLI_RUNS} runs: \`migration
         assert.not.match(r.out, /[\u0000-\u0008\u000b-\u001f\u007f\ufffd]/, 'control characters or undecodable bytes echoed');
         const named = [...r.out.matchAll(/^\s*(crates\/srv\/migrations\/\d{3}_step\d+\.sql):(\d+): (warning: )?(.*)$/gm)];
         if (r.code === 1) assert.ok(named.some((m) => !m[3]), `exit 1 without an error naming file and line:\n${r.out}`);
+        // The fix line fits the findings: SQL that fails the first time is not told to be idempotent.
+        if (/ fails on a fresh database: /.test(r.out)) assert.match(r.out, /fix: .*make the SQL named above run on a fresh database/, r.out);
+        if (!/ (fails when the server starts again|is not safe to replay)/.test(r.out)) assert.not.match(r.out, /safe to run at every start-up/, r.out);
         const findings = named.filter((m) => / (never finished|reaches outside|fails|is not safe|stopped|cannot be read|would cut)\b/.test(m[4]));
         judge(set, findings.map((m) => ({ file: m[1], line: Number(m[2]), severity: m[3] ? 'warning' : 'error', message: m[4] })), (name) => `${DIR}/${name}`);
       } finally {
