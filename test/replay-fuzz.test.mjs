@@ -30,7 +30,7 @@ const engines = availableEngines();
 
 const SEED = Number(process.env.LOOM_GUARD_SQL_SEED ?? 22);
 // Per engine; with two engines (Node 22) fewer each, so the file stays well under a minute.
-const RUNS = Number(process.env.LOOM_GUARD_SQL_RUNS ?? (engines.length > 1 ? 35 : 60));
+const RUNS = Number(process.env.LOOM_GUARD_SQL_RUNS ?? (engines.length > 1 ? 30 : 45));
 const CLI_RUNS = Math.max(6, Math.round(RUNS / 8));
 /** Small, so the unbounded queries hit it quickly; a hang is judged against a far larger guard. */
 const BUDGET = { statementMs: 150, runMs: 600 };
