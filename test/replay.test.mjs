@@ -84,6 +84,15 @@ const CASES = {
       assert.match(r[0].message, /reaches outside the database: load_extension\(\) loads a shared library from a file/);
     },
   ],
+  // Found by comparing the engines on generated sets: node:sqlite honours the folder, WASM refused it.
+  'PRAGMA temp_store_directory and data_store_directory are refused as reaching outside': [
+    [table, f('002_tmp.sql', `PRAGMA temp_store = FILE;\nPRAGMA temp_store_directory = '${OUTSIDE}';\nPRAGMA main.data_store_directory;\n`)],
+    {},
+    (r) => {
+      assert.equal(r.map((x) => [x.file, x.line]), [[`${DIR}/002_tmp.sql`, 2], [`${DIR}/002_tmp.sql`, 3]]);
+      assert.match(r[0].message, /reaches outside the database: PRAGMA temp_store_directory points SQLite's files at a folder/);
+    },
+  ],
   'a quoted "attach" is a name, not a statement': [
     [f('001_q.sql', 'CREATE TABLE IF NOT EXISTS "attach" ("vacuum" TEXT, [into] TEXT);\n')],
     {},

@@ -172,7 +172,7 @@ function replayFix({ replay, findings }: FixContext): string {
   // problem: "make it idempotent" would send its author the wrong way.
   const fresh = findings.filter((f) => / fails on a fresh database: | is never closed: /.test(f.message));
   const rest = findings.length - sealed.length - slow.length - binary.length - base.length - fresh.length;
-  if (sealed.length) out.push('take ATTACH, DETACH, VACUUM INTO and load_extension() out of the migrations named above');
+  if (sealed.length) out.push('take the statements named above (ATTACH, DETACH, VACUUM INTO, load_extension(), PRAGMA temp_store_directory) out of the migrations');
   if (slow.length) out.push('give the queries named above an end (a WHERE or LIMIT on the recursion), or raise "replayTimeoutMs" if they are only slow');
   if (binary.length) out.push('restore the SQL text of the binary files named above, or remove them');
   if (base.length) out.push('fix the base schema files of "replayBase"');

@@ -1,8 +1,9 @@
 /*
  * The replay runs on an in-memory database and must touch no file. SQLite reaches the file system
  * from SQL only through ATTACH (which opens or creates a database file), DETACH (pairs with it),
- * VACUUM INTO (which writes a copy) and load_extension() (off on both engines, but refused here
- * first, so both say the same). On the WASM build an
+ * VACUUM INTO (which writes a copy), load_extension() (off on both engines, but refused here
+ * first, so both say the same) and the deprecated PRAGMA temp_store_directory and
+ * data_store_directory (node:sqlite honours them; the WASM build refuses the folder). On the WASM build an
  * authorizer and SQLITE_LIMIT_ATTACHED 0 refuse them as well, but node:sqlite (Node 22) has neither,
  * so every statement is read here first with SQLite's own token rules: what sits in a comment, a
  * string literal or a quoted identifier is not a keyword, and a keyword is one wherever it stands.
@@ -101,8 +102,8 @@ function codeAfter(sql: string, i: number): number {
 }
 
 /**
- * The first statement in `sql` that would reach a file: ATTACH, DETACH, VACUUM … INTO, or a call
- * of load_extension() wherever it stands. Each
+ * The first statement in `sql` that would reach a file: ATTACH, DETACH, VACUUM … INTO, PRAGMA
+ * temp_store_directory or data_store_directory, or a call of load_extension() wherever it stands. Each
  * statement's kind is its first keyword (after EXPLAIN [QUERY PLAN]); a statement starts at the
  * beginning and after every `;`, including those in a trigger body, where ATTACH cannot stand, so
  * reading one there only ever flags SQL SQLite would refuse anyway.
@@ -143,6 +144,10 @@ export function sealBreach(sql: string): SealBreach | null {
       continue;
     }
     if (first.text === 'VACUUM' && w.text === 'INTO') return { what: 'VACUUM INTO writes a database file', offset: first.pos };
+    // Deprecated, but still honoured by some builds: they point SQLite's own files at a folder.
+    if (first.text === 'PRAGMA' && (w.text === 'TEMP_STORE_DIRECTORY' || w.text === 'DATA_STORE_DIRECTORY')) {
+      return { what: `PRAGMA ${w.text.toLowerCase()} points SQLite's files at a folder`, offset: first.pos };
+    }
   }
   return null;
 }
