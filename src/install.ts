@@ -134,6 +134,9 @@ export async function staleShims(root: string, hooksDir: string, patterns?: Shim
  */
 export async function refreshShims(root: string, hooksDir: string): Promise<boolean> {
   let refreshed = false;
+  // Nothing installed (core.hooksPath shims, or no hooks): no patterns to compute.
+  const installed = await Promise.all(PATTERN_HOOKS.map((hook) => readTextOrNull(join(hooksDir, hook))));
+  if (!installed.some(renderedByInstall)) return false;
   const patterns = await repoShimPatterns(root);
   const stale = new Map((await staleShims(root, hooksDir, patterns)).map((s) => [s.path, s.fresh]));
   for (const hook of PATTERN_HOOKS) {
