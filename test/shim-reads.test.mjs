@@ -163,6 +163,21 @@ test('doctor: a build by hand that reads a new file makes the shim stale, refres
   repo.git('clean', '-fdq', '-e', 'target');
 });
 
+test('a push that builds learns what the pushed sources read', () => {
+  const remote = join(repo.dir, '..', `${repo.dir.split('/').pop()}-remote.git`);
+  sh('git', ['init', '-q', '--bare', remote]);
+  repo.git('remote', 'add', 'origin', remote);
+  repo.write('crates/c/src/lib.rs', 'pub const PUSHED: &str = include_str!("../../../notes/pushed.txt");\n');
+  repo.write('notes/pushed.txt', 'pushed\n');
+  // Committed without the hook: no build saw the new include_str! yet.
+  repo.commitNoVerify('c reads notes/pushed.txt');
+  assert.not.ok(shim().includes("'notes/pushed.txt'"));
+  const p = repo.tryGit(['push', '-q', 'origin', 'HEAD:refs/heads/main']);
+  assert.is(p.code, 0, p.out);
+  assert.ok(shim().includes("'notes/pushed.txt'"), p.out);
+  rmSync(remote, { recursive: true, force: true });
+});
+
 test.after(() => {
   repo.remove();
   rmSync(`${repo.dir}-wt`, { recursive: true, force: true });
