@@ -28,7 +28,10 @@ export const CONFIG_SOURCES = [
 ].flatMap((name) => [name, `*/${name}`]);
 
 export interface ShimPatterns {
+  /** The checks' relevant paths and the config sources. */
   patterns: string[];
+  /** The files and folders cargo's dep-info shows read outside every crate folder (readPatterns). */
+  reads?: string[];
   /**
    * The working tree (real path) whose dep-info was complete when the patterns were written: there,
    * a file outside every crate folder that no pattern names is read by no unit. Null: any may be.
@@ -77,8 +80,7 @@ export function shimPatterns(facts: RelevanceFacts, reads: OutsideReads | null =
     if (own === null) return null;
     for (const p of own) patterns.add(p);
   }
-  for (const p of reads ? readPatterns(reads) : []) patterns.add(p);
-  return { patterns: [...patterns], readsComplete: reads?.complete && root !== null ? root : null };
+  return { patterns: [...patterns], reads: reads ? readPatterns(reads) : [], readsComplete: reads?.complete && root !== null ? root : null };
 }
 
 /** The sh function the shim calls for each staged path. */
@@ -90,12 +92,22 @@ export function relevantFunction(shim: ShimPatterns): string {
     '  case $1 in',
     `    ${shim.patterns.join(' | ')}) return 0 ;;`,
     '  esac',
+    readsLine(shim.reads ?? []),
     // Named by no check and by no record: unread only where the records were complete.
-    '  [ "$reads_here" = 1 ] || return 0',
+    READS_HERE,
     '  return 1',
     '}',
   ].join('\n');
 }
+
+/** The line of relevant() that only the dep-info decides; the one before it is readsLine. */
+export const READS_HERE = '  [ "$reads_here" = 1 ] || return 0';
+
+/**
+ * The files read outside the crates as one line of relevant(), so a refresh after a build can
+ * compare and replace it alone (install.ts, refreshReads) without computing the checks' patterns.
+ */
+export const readsLine = (reads: readonly string[]): string => (reads.length ? `  case $1 in ${reads.join(' | ')}) return 0 ;; esac` : '  : no file read outside the crate folders');
 
 /** The shim's record of where the dep-info was complete (its `reads_complete=` line). */
 export const readsCompleteLine = (shim: ShimPatterns): string => `reads_complete=${shim.readsComplete === null ? "''" : exactWord(shim.readsComplete)}`;

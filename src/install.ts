@@ -6,7 +6,7 @@ import { loadConfig } from './config.js';
 import { pathExists, readTextOrNull } from './fsx.js';
 import { repoPaths } from './git.js';
 import type { RelevanceFacts } from './checks/definition.js';
-import { readsCompleteLine, relevantFunction, shimPatterns, WATCH_FILES, type ShimPatterns } from './hookPatterns.js';
+import { READS_HERE, readPatterns, readsCompleteLine, readsLine, relevantFunction, shimPatterns, WATCH_FILES, type ShimPatterns } from './hookPatterns.js';
 
 /*
  * Hooks are written here rather than through simple-git-hooks: simple-git-hooks overwrites and, on
@@ -163,18 +163,57 @@ async function readsIncomplete(hooksDir: string): Promise<boolean> {
 }
 
 /**
- * At the end of a Node run of pre-commit or pre-push: refresh when a staged path may change the
- * patterns (a config, a manifest), when cargo ran (its dep-info may name new files read outside
- * the crates: a new include_str!), when the shim still waits for complete dep-info, or when a
- * watched file is newer than the shim. Each reads only files cargo already wrote.
+ * Brings only the shims' dep-info lines up to date (the files read outside the crates, and where
+ * the records were complete), from the records as they are: one `git ls-files` and the records,
+ * not the checks' patterns (configs, lint-staged, manifests), which a build does not change. A
+ * shim written before these lines existed gets the full refresh.
  */
-export async function refreshStaleShim(root: string, hooksDir: string, manifestsChanged = false, cargoRan = false): Promise<boolean> {
-  if (!manifestsChanged && !cargoRan && !(await readsIncomplete(hooksDir))) {
-    let anyStale = false;
-    for (const hook of PATTERN_HOOKS) anyStale ||= await shimIsStale(root, join(hooksDir, hook));
-    if (!anyStale) return false;
+export async function refreshReads(root: string, gitDir: string, hooksDir: string): Promise<boolean> {
+  const shims: Array<{ path: string; text: string }> = [];
+  for (const hook of PATTERN_HOOKS) {
+    const path = join(hooksDir, hook);
+    const text = await readTextOrNull(path);
+    if (renderedByInstall(text) && /^fast_path=1$/m.test(text)) shims.push({ path, text });
   }
-  return refreshShims(root, hooksDir);
+  if (!shims.length) return false;
+  const { loadOutsideReads, UNKNOWN_READS } = await import('./cargo/outsideReads.js');
+  const reads = await loadOutsideReads(root, gitDir).catch((e: unknown) => UNKNOWN_READS(e instanceof Error ? e.message : String(e)));
+  const line = readsLine(readPatterns(reads));
+  const complete = readsCompleteLine({ patterns: [], readsComplete: reads.complete ? await realpath(root) : null });
+  let changed = false;
+  for (const { path, text } of shims) {
+    const lines = text.split('\n');
+    const at = lines.indexOf(READS_HERE);
+    const c = lines.findIndex((l) => l.startsWith('reads_complete='));
+    if (at < 1 || c < 0) return (await refreshShims(root, hooksDir)) || changed;
+    if (lines[at - 1] === line && lines[c] === complete) continue;
+    lines[at - 1] = line;
+    lines[c] = complete;
+    await writeShim(path, lines.join('\n'));
+    changed = true;
+  }
+  return changed;
+}
+
+export interface RunFacts {
+  /** A staged path may change the patterns (a config, a manifest). */
+  manifestsChanged?: boolean;
+  /** clippy, build or test ran: cargo's dep-info may name new files read outside the crates (a new include_str!). */
+  cargoRan?: boolean;
+}
+
+/**
+ * At the end of a Node run of pre-commit or pre-push. A config or manifest staged, or a watched
+ * file newer than the shim: the full refresh. Else, when cargo ran or the shim still waits for
+ * complete records: the dep-info lines only (refreshReads). Neither runs cargo.
+ */
+export async function refreshStaleShim(paths: { root: string; gitDir: string; hooksDir: string }, facts: RunFacts = {}): Promise<boolean> {
+  const { root, gitDir, hooksDir } = paths;
+  let anyStale = facts.manifestsChanged ?? false;
+  for (const hook of PATTERN_HOOKS) anyStale ||= await shimIsStale(root, join(hooksDir, hook));
+  if (anyStale) return refreshShims(root, hooksDir);
+  if (facts.cargoRan || (await readsIncomplete(hooksDir))) return refreshReads(root, gitDir, hooksDir);
+  return false;
 }
 
 async function writeShim(path: string, shim: string): Promise<void> {

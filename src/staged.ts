@@ -55,6 +55,6 @@ export async function runStaged(cwd: string, reporter = new Reporter(), options:
   const manifestsChanged = changes.some((c) => changesRelevance(c.path) || changesRelevance(c.oldPath));
   // A build or clippy that ran left dep-info that may name new files read outside the crates.
   const cargoRan = reporter.results.some((r) => (r.id === 'build' || r.id === 'clippy') && (r.status === 'pass' || r.status === 'fail'));
-  await refreshStaleShim(paths.root, paths.hooksDir, manifestsChanged, cargoRan).catch(() => false);
+  await refreshStaleShim(paths, { manifestsChanged, cargoRan }).catch(() => false);
   return reporter.failed() ? 1 : 0;
 }

@@ -40,7 +40,7 @@ export async function run(args: ParsedArgs): Promise<number> {
     const { refreshStaleShim } = await import('../install.js');
     const { repoPaths } = await import('../git.js');
     await repoPaths(cwd)
-      .then((paths) => refreshStaleShim(paths.root, paths.hooksDir, false, true))
+      .then((paths) => refreshStaleShim(paths, { cargoRan: true }))
       .catch(() => false);
   }
   return result.exitCode;
