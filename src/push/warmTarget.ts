@@ -100,6 +100,9 @@ export function planWarm(listing: { fingerprints: string[]; build: string[]; dep
     const hash = hashOfDepsFile(file);
     const kind = hash ? hashes.get(hash) : undefined;
     if (!kind) continue;
+    // A member's executables (its tests, its bins) are left out: the largest files of a target
+    // folder, and any the push runs depend on what it changed, so cargo links them again anyway.
+    if (kind === 'local' && !/\.[A-Za-z0-9]+$/.test(file)) continue;
     (kind === 'third' && SHAREABLE.test(file) ? plan.share : plan.copy).push(`deps/${file}`);
   }
   return plan;
@@ -154,13 +157,18 @@ async function statesUnder(path: string, into: Map<string, FileState | null>): P
   }
 }
 
-async function sizeOf(path: string): Promise<{ files: number; bytes: number }> {
+/** Files and bytes under `path`, a file with two names (a build script's) counted once. */
+async function sizeOf(path: string, seen: Set<number>): Promise<{ files: number; bytes: number }> {
   const st = await lstat(path);
-  if (!st.isDirectory()) return { files: 1, bytes: st.size };
+  if (!st.isDirectory()) {
+    if (seen.has(st.ino)) return { files: 0, bytes: 0 };
+    seen.add(st.ino);
+    return { files: 1, bytes: st.size };
+  }
   let files = 0;
   let bytes = 0;
   for (const name of await readdir(path)) {
-    const inner = await sizeOf(join(path, name));
+    const inner = await sizeOf(join(path, name), seen);
     files += inner.files;
     bytes += inner.bytes;
   }
@@ -238,8 +246,9 @@ export async function warmTarget(source: string, target: string, lockText: strin
       }
       total.packages += plan.packages.size;
       total.members += plan.locals.size;
+      const seen = new Set<number>();
       for (const rel of plan.copy) {
-        const size = await sizeOf(join(to, rel));
+        const size = await sizeOf(join(to, rel), seen);
         total.files += size.files;
         total.bytes += size.bytes;
       }
