@@ -189,6 +189,7 @@ test('the seed waits for cargo\'s build lock on the user\'s target, so a concurr
 test('doctor states the disk cost of the private checkout; cache prune removes it and says what it freed', () => {
   const doctor = repo.lg(['doctor'], { env });
   assert.match(doctor.out, /private checkout.*\d+(\.\d+)? (kB|MB|GB)/);
+  assert.match(doctor.out, /third-party libraries it uses through symlinks/);
   const help = repo.lg(['cache', 'prune', '--help'], { env });
   assert.is(help.code, 0, help.out);
   assert.match(help.out, /private checkout/);
