@@ -1,6 +1,8 @@
 // A private checkout that starts warm (#21): after the user's own build, the first push that needs
-// the private checkout (an ignored node_modules/ and an untracked file) compiles the workspace
-// members only; every third-party unit comes from the user's target/, copied (never linked).
+// the private checkout (an unsaved edit to a tracked file) compiles only what the push changed:
+// third-party .rlib/.rmeta are shared by symlink (rustc replaces them by rename, so the user's
+// files are never written), everything else is copied (never hard-linked), members' units with
+// the user's modification times where the content is the user's; taken under cargo's lock.
 // `loom-guard cache prune` removes it and says what it freed; doctor states its disk cost.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -175,11 +177,13 @@ test('the seed waits for cargo\'s build lock on the user\'s target, so a concurr
   const holder = spawn('flock', ['--exclusive', lockFile, 'cat'], { stdio: ['pipe', 'ignore', 'ignore'] });
   await new Promise((resolve) => setTimeout(resolve, 300));
   let settled = false;
-  const seeding = warmMod.warmTarget(join(repo.dir, 'target'), join(to, 'target'), repo.read('Cargo.lock')).finally(() => {
+  let told = null;
+  const seeding = warmMod.warmTarget(join(repo.dir, 'target'), join(to, 'target'), repo.read('Cargo.lock'), { onWait: (file) => (told = file) }).finally(() => {
     settled = true;
   });
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.not.ok(settled, 'the seed waits while the build holds the lock');
+  assert.is(told, lockFile, 'and says which lock it waits for');
   holder.stdin.end();
   const seeded = await seeding;
   assert.ok(seeded && seeded.packages > 0, 'then it takes the units');

@@ -17,19 +17,28 @@ export interface HeldLock {
   release: () => Promise<void>;
 }
 
-/** Takes a shared lock on `lockFile` (cargo's .cargo-lock), waiting up to `timeoutS` seconds. */
-export async function lockCargoShared(lockFile: string, timeoutS = 120): Promise<HeldLock> {
+/**
+ * Takes a shared lock on `lockFile` (cargo's .cargo-lock), waiting up to `timeoutS` seconds;
+ * `onWait` is told once when a build holds it.
+ */
+export async function lockCargoShared(lockFile: string, timeoutS = 120, onWait?: () => void): Promise<HeldLock> {
   const none = async () => undefined;
   // 'r': never create the lock file in the user's target folder.
   const handle = await open(lockFile, 'r').catch(() => null);
   if (!handle) return { outcome: 'no lock file', release: none };
   const release = () => handle.close().catch(() => undefined);
-  const outcome = await new Promise<CargoLockOutcome>((resolve) => {
-    const child = spawn('flock', ['--shared', '--wait', String(timeoutS), '3'], { stdio: ['ignore', 'ignore', 'ignore', handle.fd] });
-    child.on('error', () => resolve('no flock'));
-    // flock(1) exits 1 when --wait ran out; any other failure counts as having no flock.
-    child.on('close', (code) => resolve(code === 0 ? 'locked' : code === 1 ? 'timed out' : 'no flock'));
-  });
+  const flock = (wait: string[]) =>
+    new Promise<CargoLockOutcome>((resolve) => {
+      const child = spawn('flock', ['--shared', ...wait, '3'], { stdio: ['ignore', 'ignore', 'ignore', handle.fd] });
+      child.on('error', () => resolve('no flock'));
+      // flock(1) exits 1 when the lock stayed busy; any other failure counts as having no flock.
+      child.on('close', (code) => resolve(code === 0 ? 'locked' : code === 1 ? 'timed out' : 'no flock'));
+    });
+  let outcome = await flock(['--nonblock']);
+  if (outcome === 'timed out') {
+    onWait?.();
+    outcome = await flock(['--wait', String(timeoutS)]);
+  }
   if (outcome !== 'locked') {
     await release();
     return { outcome, release: none };

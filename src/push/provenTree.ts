@@ -89,7 +89,8 @@ export async function inProvenTree<R>(options: ProvenTreeOptions, work: (cwd: st
     reporter.note(
       `full check of ${subject}: in the private checkout ${layout.tree} (not in place: ${inPlace.why}; ${rebuilt ? 'checked out afresh' : 'updated'} and verified in ${ms}ms)`,
     );
-    const warm = await warmIfCold(paths.root, layout.tree, layout.target, baseEnv).catch((error: Error) => {
+    const waiting = (lockFile: string) => reporter.note(`waiting for the cargo build running in your target folder (its lock ${lockFile}) before taking its units`);
+    const warm = await warmIfCold(paths.root, layout.tree, layout.target, baseEnv, waiting).catch((error: Error) => {
       reporter.warn(`could not seed the private checkout's target folder from yours (${error.message}): it builds every crate itself this once`);
       return null;
     });

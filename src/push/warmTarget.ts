@@ -202,14 +202,15 @@ type SharedManifest = Record<string, SharedEntry>;
  * third-party packages in `lockText`. Null when there was nothing to take, or when the user's
  * target changed while it was read (the seed is then discarded whole).
  */
-export async function warmTarget(source: string, target: string, lockText: string, options: { members?: boolean } = {}): Promise<WarmResult | null> {
+export async function warmTarget(source: string, target: string, lockText: string, options: { members?: boolean; onWait?: (lockFile: string) => void } = {}): Promise<WarmResult | null> {
   const { thirdParty, local } = lockPackages(lockText);
   if (!thirdParty.size && !options.members) return null;
   const total: WarmResult = { packages: 0, members: 0, files: 0, bytes: 0, shared: 0, sharedBytes: 0, lock: 'locked' };
   const manifest: SharedManifest = {};
   for (const profile of PROFILE_DIRS) {
     const from = join(source, profile);
-    const held = await lockCargoShared(join(from, '.cargo-lock'));
+    const lockFile = join(from, '.cargo-lock');
+    const held = await lockCargoShared(lockFile, 120, () => options.onWait?.(lockFile));
     if (held.outcome !== 'locked') total.lock = held.outcome;
     try {
       const list = (dir: string) => readdir(join(from, dir)).catch(() => [] as string[]);
@@ -299,9 +300,9 @@ export async function checkShared(target: string): Promise<number> {
 }
 
 /** Seeds the private checkout's target when it has none yet; says what it did, or null. */
-export async function warmIfCold(root: string, tree: string, target: string, env: NodeJS.ProcessEnv = process.env): Promise<WarmResult | null> {
+export async function warmIfCold(root: string, tree: string, target: string, env: NodeJS.ProcessEnv = process.env, onWait?: (lockFile: string) => void): Promise<WarmResult | null> {
   if (await lstat(join(target, 'debug')).then(() => true, () => false)) return null;
   const lock = await readFile(join(tree, 'Cargo.lock'), 'utf8').catch(() => null);
   if (lock === null) return null;
-  return warmTarget(userTargetDir(root, env), target, lock, { members: true });
+  return warmTarget(userTargetDir(root, env), target, lock, { members: true, onWait });
 }
