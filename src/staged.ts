@@ -38,9 +38,12 @@ export async function runStaged(cwd: string, reporter = new Reporter(), options:
   const picked = options.paths;
   const changes = picked ? staged.filter((c) => picked(c.path) || (c.oldPath !== undefined && picked(c.oldPath))) : staged;
   const reader = new BlobReader(paths.root);
+  // One working tree showing exactly the index for every check that needs one (opened on first use).
+  const { SharedStagedTree } = await import('./isolate/shared.js');
+  const stagedTree = new SharedStagedTree(paths, reporter);
   try {
     await runCheckGroups(
-      { paths, config, reader, target: INDEX, base: head ? commitSource(head) : null, changes, reporter },
+      { paths, config, reader, target: INDEX, base: head ? commitSource(head) : null, changes, reporter, stagedTree },
       STAGED_CHECKS,
       skip,
     );

@@ -65,5 +65,41 @@ test('when the fix cannot reach an unparseable unstaged version on the same line
   clean();
 });
 
+// Rust only (fmt): the build steps are not what these cases are about.
+const FMT_ONLY = { ...ENV, LOOM_GUARD_SKIP: 'clippy,build' };
+
+for (const form of [['--', LIB], ['--only', '--', LIB]]) {
+  test(`git commit ${form.join(' ')}: the commit and the index both hold the formatted file (no MM), the tree too`, () => {
+    repo.write(LIB, UGLY);
+    repo.write('crates/loom-common-core/src/notes.txt', 'untracked\n');
+    const c = repo.tryGit(['commit', '-q', '-m', 'ugly by path', ...form], { env: FMT_ONLY });
+    assert.is(c.code, 0, c.out);
+    assert.is(repo.git('show', `HEAD:${LIB}`), PRETTY, 'committed formatted');
+    assert.is(repo.git('show', `:${LIB}`), PRETTY, 'the index holds the formatted file too');
+    assert.is(repo.read(LIB), PRETTY, 'and the working tree');
+    assert.is(repo.git('status', '--porcelain', '--', LIB), '', 'no MM');
+    assert.is(repo.read('crates/loom-common-core/src/notes.txt'), 'untracked\n');
+    clean();
+  });
+}
+
+test('cargoArgs.fmt tool options (a rustfmt --config) format the working copy too: no spurious changed lines', () => {
+  repo.write('.loom-guard.json', JSON.stringify({ fmt: 'fix', cargoArgs: { fmt: ['--', '--config', 'tab_spaces=2'] } }));
+  repo.commitNoVerify('fmt with tab_spaces=2');
+  const two = (text) => text.replace(/^ {4}/gm, '  ');
+  repo.write(LIB, UGLY);
+  repo.git('add', LIB);
+  repo.write(LIB, `${UGLY}\npub fn mine( )->u8{ 7 }\n`);
+  const c = repo.tryGit(['commit', '-q', '-m', 'two spaces'], { env: FMT_ONLY });
+  assert.is(c.code, 0, c.out);
+  assert.is(repo.git('show', `HEAD:${LIB}`), two(PRETTY), 'committed with the option');
+  assert.is(repo.read(LIB), `${two(PRETTY)}\npub fn mine() -> u8 {\n  7\n}\n`, 'the working copy formatted with it too');
+  assert.is(repo.git('diff', '--numstat', '--', LIB), `4\t0\t${LIB}\n`, 'only the unstaged function differs');
+  repo.write('.loom-guard.json', JSON.stringify({ fmt: 'fix' }));
+  repo.git('add', '.loom-guard.json');
+  repo.commitNoVerify('fmt fix');
+  clean();
+});
+
 test.after(() => repo.remove());
 test.run();

@@ -146,6 +146,39 @@ test('a fix that would overwrite an unstaged edit blocks, naming the file to sta
   clean();
 });
 
+test('under `*.js text eol=crlf` a fix on line 1 merges with an unstaged edit on line 6 and is written back in CRLF', () => {
+  const lines = (first, sixth) => [first, 'let b = 2;', 'let c = 3;', 'let d = 4;', 'let e = 5;', sixth, ''];
+  repo.write('.gitattributes', '*.js text eol=crlf\n');
+  repo.write('web/src/crlf.js', lines('let a = 1;', 'let f = 6;').join('\r\n'));
+  repo.commitNoVerify('crlf file');
+  repo.write('web/src/crlf.js', lines('var a = 10;', 'let f = 6;').join('\r\n'));
+  repo.git('add', 'web/src/crlf.js');
+  repo.write('web/src/crlf.js', lines('var a = 10;', 'let f = 60; // mine, unstaged').join('\r\n'));
+  const c = repo.tryGit(['commit', '-q', '-m', 'crlf fix']);
+  assert.is(c.code, 0, c.out);
+  assert.is(repo.git('show', 'HEAD:web/src/crlf.js'), lines('let a = 10;', 'let f = 6;').join('\n'), 'the fix is committed (LF in the repository)');
+  assert.equal(readFileSync(join(repo.dir, 'web/src/crlf.js')), Buffer.from(lines('let a = 10;', 'let f = 60; // mine, unstaged').join('\r\n')), 'fix and edit merged, CRLF throughout');
+  assert.is(repo.git('status', '--porcelain', '--', 'web/src/crlf.js'), ' M web/src/crlf.js\n', 'only the edit is unstaged');
+  assert.is(repo.git('diff', '--numstat', '--', 'web/src/crlf.js'), '1\t1\tweb/src/crlf.js\n', 'one line differs: the unstaged one');
+  rmSync(join(repo.dir, '.gitattributes'));
+  repo.git('rm', '-q', '--cached', '.gitattributes');
+  repo.commitNoVerify('no more crlf');
+  clean();
+});
+
+test('a staged file with a newline in its name gets its fix staged and committed', () => {
+  const name = 'web/src/new\nline.js';
+  repo.write(name, 'var odd = 1;\n');
+  repo.git('add', '--', name);
+  const c = repo.tryGit(['commit', '-q', '-m', 'odd name']);
+  assert.is(c.code, 0, c.out);
+  assert.not.match(c.out, /could not open|hash-object/, c.out);
+  assert.is(repo.git('show', `HEAD:${name}`), 'let odd = 1;\n', 'the fix is committed');
+  assert.is(repo.read(name), 'let odd = 1;\n', 'the tree shows it');
+  assert.is(repo.git('status', '--porcelain', '-z'), '', 'nothing left unstaged');
+  clean();
+});
+
 test('LOOM_GUARD_SKIP=lint-staged skips it, and says so', () => {
   repo.write('web/src/bad2.js', 'BAD\n');
   repo.git('add', 'web/src/bad2.js');

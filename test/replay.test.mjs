@@ -96,6 +96,17 @@ const CASES = {
       assert.match(r[0].message, /never finished/);
     },
   ],
+  // One C function call: SQLite's progress handler never runs inside it; the WASM replay's thread is
+  // terminated at the budget, as the node:sqlite child is killed.
+  'one function call that runs long (randomblob, hex of a zeroblob) ends at the budget': [
+    [table, f('002_blob.sql', 'SELECT 1;\nSELECT length(randomblob(900000000));\n'), f('003_hex.sql', 'SELECT length(hex(zeroblob(400000000)));\n')],
+    { budget: { statementMs: 200, runMs: 2000 } },
+    (r) => {
+      assert.is(r.length, 1);
+      assert.equal([r[0].file, r[0].line], [`${DIR}/002_blob.sql`, 2]);
+      assert.match(r[0].message, /^`SELECT length\(randomblob\(900000000\)\);` never finished: it ran past its budget of 200 ms/);
+    },
+  ],
   'an FTS5 external-content table whose column was renamed: findings, never a crash': [
     [
       f(
@@ -159,6 +170,23 @@ const CASES = {
       ),
     ],
     { functions: [{ name: 'normalize', args: 1 }, { name: 'ulid', args: 0 }, { name: 'concat_all', args: null }] },
+    (r) => assert.equal(r, []),
+  ],
+  // Found by replay-fuzz: SQLite's "unrecognized token" quotes the rest of the file, line breaks and all.
+  'an unclosed quoted identifier is quoted on one line, cut short, never the rest of the file': [
+    [table, f('002_bad.sql', `INSERT OR IGNORE INTO t (k) VALUES ('a') \`oops;\n${'CREATE TABLE IF NOT EXISTS x (a);\n'.repeat(20)}`)],
+    {},
+    (r) => {
+      const fresh = r.find((x) => /fails on a fresh database/.test(x.message));
+      assert.ok(fresh, JSON.stringify(r));
+      assert.match(fresh.message, /unrecognized token: "`oops; CREATE TABLE IF NOT EXISTS x \(a\); CREATE/);
+      assert.not.match(fresh.message, /\n/);
+      assert.ok(fresh.message.length < 300, fresh.message);
+    },
+  ],
+  'a long table name: "already exists" is still ignored at start-up (judged before the message is cut)': [
+    [f('001_long.sql', `CREATE TABLE ${'l'.repeat(200)} (a);\n`), f('002_again.sql', `CREATE TABLE ${'l'.repeat(200)} (a);\n`)],
+    {},
     (r) => assert.equal(r, []),
   ],
   'a stubbed function called with the wrong argument count fails as SQLite says': [

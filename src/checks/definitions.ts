@@ -22,12 +22,12 @@ void sameIds;
 const all: readonly CheckDefinition<CheckId>[] = CHECKS;
 
 /** The groups of one phase, in definition order: ids that name the same group run together. */
-function groupsOf(phase: 'staged' | 'commit' | 'files'): Array<{ ids: CheckId[]; load: GroupRunner['load'] }> {
-  const groups = new Map<string, { ids: CheckId[]; load: GroupRunner['load'] }>();
+function groupsOf(phase: 'staged' | 'commit' | 'files'): Array<{ ids: CheckId[]; load: GroupRunner['load']; usesStagedTree?: boolean }> {
+  const groups = new Map<string, { ids: CheckId[]; load: GroupRunner['load']; usesStagedTree?: boolean }>();
   for (const check of all) {
     const runner = check[phase];
     if (!runner) continue;
-    const group = groups.get(runner.group) ?? { ids: [], load: runner.load };
+    const group = groups.get(runner.group) ?? { ids: [], load: runner.load, ...(runner.usesStagedTree ? { usesStagedTree: true } : {}) };
     group.ids.push(check.id);
     groups.set(runner.group, group);
   }

@@ -1,6 +1,7 @@
 import type { CheckId } from '../checkIds.js';
 import type { Config } from '../config.js';
 import type { BlobReader, Change, RepoPaths, Source } from '../git.js';
+import type { SharedStagedTree } from '../isolate/shared.js';
 import type { CheckResult, Reporter } from '../report.js';
 
 /** Everything a check needs to judge one change: what it reads, never how it got there. */
@@ -20,6 +21,11 @@ export interface CheckContext {
    */
   whole?: boolean;
   reporter: Reporter;
+  /**
+   * The run's one working tree showing exactly the index (pre-commit, `check --staged`), opened by
+   * the first check that asks for it and shared by the later ones; absent elsewhere.
+   */
+  stagedTree?: SharedStagedTree;
 }
 
 /**
@@ -31,4 +37,6 @@ export type CheckGroupRun = (ctx: CheckContext, ids: CheckId[]) => Promise<Check
 export interface CheckGroup {
   ids: readonly CheckId[];
   load: () => Promise<CheckGroupRun>;
+  /** The group may open the run's staged tree (ctx.stagedTree): it stays open until the last such group has run. */
+  usesStagedTree?: boolean;
 }

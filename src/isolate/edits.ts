@@ -6,6 +6,7 @@ import { casWrite, modeFor, type Recovered } from './cas.js';
 import { faultPoint } from './faults.js';
 import { bytesFingerprint, fingerprint } from './fsops.js';
 import { APPLIED, backupDir, writeDurable, type Applied, type Fix, type Journal } from './journal.js';
+import { handedOver, mustStop } from './signals.js';
 
 /** The hidden version a path has: the user's unstaged version (or whatever stood in the way), a deletion, or an untracked file. */
 export type HiddenKind = 'modified' | 'deleted' | 'untracked';
@@ -53,6 +54,15 @@ export interface PutBackOutcome {
 }
 
 const REGULAR = new Set(['100644', '100755']);
+
+/**
+ * Called right before every write: once a signal arrived, the handler owns the tree (it restores
+ * while the job's code may still be between two awaits), so the job's write or `git add` must not
+ * land. The handler's own cleanups (lint-staged's adopt of a stopped task's rewrite) go on.
+ */
+async function stillOurs(): Promise<void> {
+  if (mustStop()) await handedOver();
+}
 
 export class StagedTreeEdits {
   /** The bytes of each journaled fix, for the merge into a hidden version. */
@@ -159,6 +169,7 @@ export class StagedTreeEdits {
 
   /** Journals a fix whose bytes are `content` (durable before anything else happens to the path). */
   private async journalFix(path: string, entry: IndexEntry, before: Buffer, content: Buffer): Promise<Fix> {
+    await stillOurs();
     const journal = await this.host.journal();
     journal.fixes ??= [];
     const existing = journal.fixes.findIndex((f) => f.path === path);
@@ -214,6 +225,7 @@ export class StagedTreeEdits {
     await this.journalFix(path, entry, before, content);
     await faultPoint(`fix: journaled ${path}`);
     const target = join(this.root, path);
+    await stillOurs();
     const outcome = await casWrite(this.root, path, ours, content, await modeFor(target, entry.mode), this.host.recovered, 'changed while a fixer ran (a save of yours?)');
     await faultPoint(`fix: wrote ${path}`);
     return outcome.written ? { written: true } : { written: false, kept: outcome.kept };
@@ -230,6 +242,7 @@ export class StagedTreeEdits {
     for (const [path, entry] of entries) {
       const content = await this.indexVersion(path, entry);
       const target = join(this.root, path);
+      await stillOurs();
       const result = await casWrite(this.root, path, await this.ours(path, entry), content, await modeFor(target, entry.mode), this.host.recovered, why);
       await this.forgetFix(path);
       if (!result.written) {
@@ -271,11 +284,13 @@ export class StagedTreeEdits {
     const pending = (journal?.fixes ?? []).filter((f) => !f.staged);
     if (!pending.length) return [];
     const info = pending.map((f) => `${f.mode} ${f.blob}\t${f.path}\0`).join('');
+    await stillOurs();
     const result = await git(this.root, ['update-index', '-z', '--index-info'], info);
     if (result.exitCode !== 0) throw new GuardError(`git update-index failed: ${result.stderr.toString('utf8').trim()}`);
     const temporary = process.env.GIT_INDEX_FILE ? resolve(this.root, process.env.GIT_INDEX_FILE) : null;
     const realLock = join(this.gitDir, 'index.lock');
     if (temporary && temporary !== realLock && temporary !== join(this.gitDir, 'index') && (await lstat(realLock).then(() => true, () => false))) {
+      await stillOurs();
       const real = await git(this.root, ['update-index', '-z', '--index-info'], info, { ...process.env, GIT_INDEX_FILE: realLock });
       if (real.exitCode !== 0) throw new GuardError(`git update-index of the real index failed: ${real.stderr.toString('utf8').trim()}`);
     }
@@ -301,6 +316,7 @@ export class StagedTreeEdits {
   async replaceHidden(path: string, content: Buffer): Promise<void> {
     const file = this.backupFile(path);
     if (!file) throw new GuardError(`${path} has no hidden version to replace`);
+    await stillOurs();
     await writeDurable(file, content, (await lstat(file)).mode & 0o7777);
   }
 

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Progress } from '../progress.js';
 import { runningChildren } from '../proc.js';
@@ -17,6 +18,17 @@ type Cleanup = () => Promise<void>;
 const cleanups: Cleanup[] = [];
 let received: NodeJS.Signals | null = null;
 const swallow = () => {};
+
+/** Set inside the handler's own work (its cleanups), to tell it from the interrupted job's code. */
+const handling = new AsyncLocalStorage<true>();
+
+/**
+ * True once a signal arrived, for the interrupted job's code only: that code must not write any
+ * more (the handler is restoring); the handler's cleanups (which may journal a fix) are not stopped.
+ */
+export function mustStop(): boolean {
+  return received !== null && handling.getStore() !== true;
+}
 
 /** The signal being handled, or null: code that sees one must leave the rest to the handler. */
 export function interrupted(): NodeJS.Signals | null {
@@ -108,9 +120,12 @@ function onSignal(signal: NodeJS.Signals): void {
   // A second Ctrl-C while the tree is being put back must not cut the restore short.
   if (received) return;
   received = signal;
+  // Should the event loop ever run dry before the exit below (work waiting on a promise that never
+  // settles), the process must still end as interrupted, never 0: git would commit.
+  process.exitCode = SIGNAL_CODES[signal] ?? 1;
   // A progress line left on screen would swallow the first line of what the cleanups report.
   Progress.clearAll();
-  void (async () => {
+  void handling.run(true, async () => {
     await stopChildren();
     for (const cleanup of [...cleanups].reverse()) {
       try {
@@ -130,7 +145,7 @@ function onSignal(signal: NodeJS.Signals): void {
     for (const path of scratchFiles) for (const p of [path, `${path}.lock`]) rmSync(p, { force: true });
     releaseAllSync();
     process.exit(SIGNAL_CODES[signal] ?? 1);
-  })();
+  });
 }
 
 const scratchFiles = new Set<string>();

@@ -1,5 +1,6 @@
 import { access, constants, lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { debugLine } from '../debug.js';
 import { GuardError } from '../errors.js';
 import { git } from '../git.js';
 import type { RepoPaths } from '../git.js';
@@ -182,6 +183,7 @@ export class StagedTree implements AsyncDisposable {
       throw new GuardError(`loom-guard could not hide the unstaged changes (${(error as Error).message}); nothing was changed`);
     }
     if (interrupted()) return handedOver();
+    debugLine(`staged tree: opened; ${tree.journal ? `hid ${tree.hiddenCount} item(s), journal of ${tree.journal.startedAt}` : 'nothing to hide'}`);
     return tree;
   }
 
@@ -216,6 +218,7 @@ export class StagedTree implements AsyncDisposable {
     await writeFile(join(this.dir, RECOVER), recoverText(this.dir, null));
     this.journal = { version: 2, pid: process.pid, startedAt: new Date().toISOString(), moved: [], written: [], createdDirs: [], fixes: [] };
     await this.saveJournal();
+    debugLine(`staged tree: journal of ${this.journal.startedAt} made for a fix`);
     return this.journal;
   }
 
@@ -267,6 +270,18 @@ export class StagedTree implements AsyncDisposable {
       // hide: tracked paths get their index version (so the staged .gitignore files are in force) …
       await this.moveAside(this.journal.moved);
       if (plan.written.length) {
+        // checkout-index -f writes over whatever stands there: a save since the plan (a file the
+        // user made again where one was deleted or moved aside) is moved aside too, journal first.
+        const late: MoveIntent[] = [];
+        for (const w of plan.written) {
+          if (await lstat(join(root, w.path)).then(() => true, () => false)) late.push({ path: w.path, why: 'unstaged' });
+        }
+        if (late.length) {
+          const moves = this.assign(late);
+          this.journal.moved.push(...moves);
+          await this.saveJournal();
+          await this.moveAside(moves);
+        }
         // Without -u, checkout-index writes the files and leaves the index (and its lock) alone;
         // it honours GIT_INDEX_FILE, so `git commit -a` and `git commit <paths>` work too.
         const result = await git(root, ['checkout-index', '-f', '-z', '--ignore-skip-worktree-bits', '--stdin'], plan.written.map((w) => `${w.path}\0`).join(''));
@@ -275,12 +290,7 @@ export class StagedTree implements AsyncDisposable {
           throw new GuardError(`loom-guard could not write the staged version of ${plan.written[0]?.path ?? 'a file'} (git checkout-index: ${message}); nothing was changed: free some space or fix the folder named, then commit again`);
         }
         await faultPoint('hide: wrote the index versions');
-        const written: Record<string, string> = {};
-        for (const w of plan.written) {
-          const fp = await fingerprint(join(root, w.path));
-          if (fp) written[w.path] = fp;
-        }
-        this.applied = { written };
+        this.applied = { written: await writtenFingerprints(root, plan.written) };
         await writeDurable(join(this.dir, APPLIED), JSON.stringify(this.applied));
         await faultPoint('hide: applied.json');
       }
@@ -327,9 +337,11 @@ export class StagedTree implements AsyncDisposable {
         // Nothing moved yet. Only a folder this run made is removed: a signal during the recovery
         // of a killed run's backup must leave that backup for the next run.
         if (this.created) await rm(this.dir, { recursive: true, force: true });
+        debugLine('staged tree: closed; nothing to restore');
         return null;
       }
       await faultPoint('restore: start');
+      debugLine(`staged tree: restoring from the journal of ${this.journal.startedAt}`);
       return restoreJournal(this.paths.root, this.paths.gitDir, this.dir, this.journal, this.applied);
     })();
     return this.restoring;
@@ -362,6 +374,32 @@ export class StagedTree implements AsyncDisposable {
       }
     }
   }
+}
+
+/**
+ * What checkout-index wrote, read back (its filters, eol and mode, exactly). A path whose bytes no
+ * longer hash to its blob was saved over since (between the write and the read): it is left out,
+ * so the restore compares it with the filtered blob instead and never takes the save for ours.
+ */
+async function writtenFingerprints(root: string, written: TrackedPlan['written']): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const files: TrackedPlan['written'] = [];
+  for (const w of written) {
+    const fp = await fingerprint(join(root, w.path));
+    if (!fp) continue;
+    out[w.path] = fp;
+    if (w.mode !== '120000') files.push(w);
+  }
+  for (let i = 0; i < files.length; i += 500) {
+    const chunk = files.slice(i, i + 500);
+    // Names go as arguments (a name may hold a newline); the hashes come back one a line.
+    const result = await git(root, ['hash-object', '--', ...chunk.map((w) => w.path)]);
+    const hashes = result.exitCode === 0 ? result.stdout.toString('utf8').trim().split('\n') : [];
+    chunk.forEach((w, j) => {
+      if (hashes[j] !== w.blob) delete out[w.path];
+    });
+  }
+  return out;
 }
 
 function adviceFor(error: NodeJS.ErrnoException): string {

@@ -2,7 +2,7 @@ import type { CheckId } from '../checkIds.js';
 import { applyFixes, blockedFix } from '../checks/fixes.js';
 import type { CheckContext, CheckGroupRun } from '../checks/types.js';
 import { gitText } from '../git.js';
-import { withStagedTree } from '../isolate/index.js';
+import { inStagedTree } from '../isolate/shared.js';
 import { handedOver, interrupted, onInterrupt } from '../isolate/signals.js';
 import { Progress } from '../progress.js';
 import { colourEnabled, type CheckResult } from '../report.js';
@@ -35,7 +35,7 @@ const run: CheckGroupRun = async (ctx: CheckContext) => {
 
   const where = [...new Set(configs.map((c) => c.dir || '.'))].join(', ');
   const counted = `${matched.length} file${matched.length === 1 ? '' : 's'} (${where})`;
-  return withStagedTree(ctx.paths, ctx.reporter, async (edits) => {
+  return inStagedTree(ctx.stagedTree, ctx.paths, ctx.reporter, async (edits) => {
     // Inside the isolated tree the configs read are the staged ones.
     const progress = new Progress(process.stderr, counted);
     progress.start('lint-staged');

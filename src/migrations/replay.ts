@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { GuardError } from '../errors.js';
 import type { EngineName } from '../sqlite/engine.js';
 import { sealBreach, words } from './seal.js';
-import { printable, quoteLine, runPlan, timeoutFinding, type Budget, type Plan, type PlannedFile } from './replayRun.js';
+import { printable, quoteLine, timeoutFinding, type Budget, type Plan, type PlannedFile } from './replayRun.js';
 import { splitStatements, type NaiveCut } from './split.js';
 import type { Finding, SqlFile } from './types.js';
 
@@ -21,9 +24,11 @@ import type { Finding, SqlFile } from './types.js';
  * a bare SQLite: each is stubbed to return its first argument (NULL without one), so a migration
  * that calls it replays; what it computes is the application's business, not the schema's.
  *
- * Sealed: a statement that would reach a file (ATTACH, DETACH, VACUUM INTO; src/sqlite/seal.ts)
- * is a finding and nothing is replayed. Bounded: each statement and the whole run have a budget
- * (config `replayTimeoutMs`); past it, the statement is a finding (replayRun.ts).
+ * Sealed: a statement that would reach a file (ATTACH, DETACH, VACUUM INTO; seal.ts) is a finding
+ * and nothing is replayed. Bounded: each statement and the whole run have a budget (config
+ * `replayTimeoutMs`); past it, the statement is a finding (replayRun.ts). The run never happens in
+ * this thread: a worker (WASM) or a child process (node:sqlite) is stopped at the budget, even in
+ * the middle of one long function call SQLite's progress handler never interrupts.
  */
 
 export type ReplayRunMode = 'loom' | 'once';
@@ -55,8 +60,6 @@ export interface ReplayFunction {
 
 /** How a stub reads in the check's summary line: `normalize/1`, `uuid/0`, `concat_any/*`. */
 export const describeFunction = (f: ReplayFunction) => `${f.name}/${f.args ?? '*'}`;
-
-const stub = (...values: unknown[]) => (values.length ? values[0] : null);
 
 /** NUL bytes, or bytes that did not decode as UTF-8 (read as U+FFFD). */
 export const isBinary = (content: string) => content.includes('\u0000') || content.includes('\ufffd');
@@ -138,7 +141,7 @@ export async function replay(files: SqlFile[], options: ReplayOptions): Promise<
   return findings;
 }
 
-/** The run on the engine asked for: in this process where a statement can be interrupted, else in a child. */
+/** The run on the engine asked for: the WASM build in a worker thread, node:sqlite in a child process; both stopped at the budget. */
 async function runReplay(job: Plan, options: ReplayOptions): Promise<Finding[]> {
   // Loaded here, not at start-up: the SQLite build costs tens of milliseconds to load, and a
   // command that never replays (doctor) must not pay for it; a cached verdict does not load it either.
@@ -155,96 +158,187 @@ async function runReplay(job: Plan, options: ReplayOptions): Promise<Finding[]> 
 }
 
 async function runOnEngine(job: Plan, options: ReplayOptions): Promise<Finding[]> {
-  const { loadEngine } = await import('../sqlite/engine.js');
-  const engine = await loadEngine(options.engine);
-  if (!engine.interruptible) return runInChild(job, options.functions ?? []);
-  const db = engine.open();
-  const findings: Finding[] = [];
-  try {
-    for (const f of options.functions ?? []) db.define(f.name, f.args, stub);
-    runPlan(db, job, { statement: () => {}, finding: (f) => findings.push(f) });
-  } finally {
-    db.close();
-  }
-  return findings;
+  const { isEngineAlias, loadEngine, pickEngine } = await import('../sqlite/engine.js');
+  const name = pickEngine(options.engine);
+  const forced = options.engine ? undefined : process.env.LOOM_GUARD_SQLITE?.trim();
+  // node:sqlite is checked here (a Node without it is one line, exit 2), as is a bad forced value;
+  // the WASM build loads in the worker, never in this thread.
+  if (name === 'node:sqlite' || (forced && !isEngineAlias(forced))) await loadEngine(options.engine);
+  return name === 'node:sqlite' ? runInChild(job, options.functions ?? []) : runInWorker(job, options.functions ?? []);
 }
 
+/** What a runner (child process or worker thread) reports, one message per event. */
+interface RunnerMessage {
+  at?: [number, number];
+  finding?: Finding;
+  done?: boolean;
+  error?: string;
+  /** A set-up error (the engine cannot load): exit 2 with this line, not a finding. */
+  fatal?: string;
+}
+
+interface Runner {
+  /** Stops the run now: SIGKILL for a child, terminate() for a worker. */
+  kill(): void;
+}
+
+/** How long a runner may take to start (Node, the engine) before its first statement. */
+const START_MS = 30_000;
+/** How much longer than the budget the parent waits for a worker that interrupts itself. */
+const WORKER_GRACE_MS = 250;
+const isTimeout = (f: Finding) => / never finished: /.test(f.message);
+
 /**
- * node:sqlite has no progress handler on Node 22: the run goes to a child process that reports each
- * statement as it starts, and is killed when one (or the run) passes its budget.
+ * Runs the plan in a runner started by `start`, which reports each statement as it starts: the
+ * runner is stopped when one statement (or the run) passes its budget, and the statement running
+ * then is the finding. Every finding sent before is kept. The budgets count from the first
+ * statement: starting Node or the engine is not the migrations' time.
  */
-function runInChild(job: Plan, functions: ReplayFunction[]): Promise<Finding[]> {
-  const script = new URL('./replayChild.js', import.meta.url);
+function supervise(
+  job: Plan,
+  engine: string,
+  grace: number,
+  start: (events: { message(m: RunnerMessage): void; stderr(text: string): void; end(): void }) => Runner,
+): Promise<Finding[]> {
   const all = [...job.base, ...job.files];
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--no-warnings', script.pathname], { stdio: ['pipe', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
     const findings: Finding[] = [];
     let at: [number, number] | null = null;
     let done = false;
     let settled = false;
     let errorText = '';
-    let buffered = '';
-    const runTimer = setTimeout(() => expire(true), job.budget.runMs + 1000);
+    let fatal: string | null = null;
+    let runTimer = setTimeout(() => expire(true), START_MS + job.budget.runMs);
     let statementTimer: NodeJS.Timeout | null = null;
     const finish = () => {
       if (settled) return;
       settled = true;
       clearTimeout(runTimer);
       if (statementTimer) clearTimeout(statementTimer);
-      resolve(findings);
+      if (fatal !== null) reject(new GuardError(fatal));
+      else resolve(findings);
     };
     const expire = (run: boolean) => {
       if (done || settled) return;
-      child.kill('SIGKILL');
+      runner.kill();
       const file = at ? all[at[0]] : job.files[0];
       const s = file?.statements[at ? at[1] : 0];
-      if (file && s) findings.push(timeoutFinding(file.path, s, job.budget, run));
+      // A runner that stops itself at the budget may have said so already.
+      if (file && s && !findings.some(isTimeout)) findings.push(timeoutFinding(file.path, s, job.budget, run));
       finish();
     };
+    const runner = start({
+      message(m) {
+        if (m.at) {
+          if (!at) {
+            clearTimeout(runTimer);
+            runTimer = setTimeout(() => expire(true), job.budget.runMs + 1000 + grace);
+          }
+          at = m.at;
+          if (statementTimer) clearTimeout(statementTimer);
+          statementTimer = setTimeout(() => expire(false), job.budget.statementMs + grace);
+        } else if (m.finding) findings.push(m.finding);
+        else if (m.done) {
+          done = true;
+          finish(); // a worker stays alive for the next replay; a child exits by itself
+        }
+        else if (m.fatal) fatal = m.fatal;
+        else if (m.error) errorText = m.error;
+      },
+      stderr(text) {
+        if (errorText.length < 2000) errorText += text;
+      },
+      end() {
+        if (settled) return;
+        if (!done && fatal === null) {
+          const file = at ? all[at[0]] : job.files[0];
+          const s = file?.statements[at ? at[1] : 0];
+          findings.push({
+            rule: 'replay',
+            file: file?.path ?? '.',
+            ...(s ? { line: s.line } : {}),
+            severity: 'error',
+            message: `the replay on ${engine} stopped${s ? ` at \`${quoteLine(s)}\`` : ''}: ${printable(errorText.trim().split('\n')[0] ?? '') || 'it ended without a result'}`,
+          });
+        }
+        finish();
+      },
+    });
+  });
+}
+
+/**
+ * node:sqlite has no progress handler on Node 22, and a worker thread cannot stop its native code:
+ * the run goes to a child process, killed when a statement (or the run) passes its budget.
+ */
+function runInChild(job: Plan, functions: ReplayFunction[]): Promise<Finding[]> {
+  const script = new URL('./replayChild.js', import.meta.url);
+  return supervise(job, 'node:sqlite', 0, (events) => {
+    const child = spawn(process.execPath, ['--no-warnings', fileURLToPath(script)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let buffered = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
       buffered += chunk;
       for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
-        let message: { at?: [number, number]; finding?: Finding; done?: boolean; error?: string };
         try {
-          message = JSON.parse(line);
+          events.message(JSON.parse(line) as RunnerMessage);
         } catch {
-          continue;
+          // not one of ours
         }
-        if (message.at) {
-          at = message.at;
-          if (statementTimer) clearTimeout(statementTimer);
-          statementTimer = setTimeout(() => expire(false), job.budget.statementMs);
-        } else if (message.finding) findings.push(message.finding);
-        else if (message.done) done = true;
-        else if (message.error) errorText = message.error;
       }
     });
     child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      if (errorText.length < 2000) errorText += chunk;
-    });
-    child.on('error', (error) => {
-      errorText ||= error.message;
-    });
-    child.on('close', () => {
-      if (settled) return;
-      if (!done) {
-        const file = at ? all[at[0]] : job.files[0];
-        const s = file?.statements[at ? at[1] : 0];
-        findings.push({
-          rule: 'replay',
-          file: file?.path ?? '.',
-          ...(s ? { line: s.line } : {}),
-          severity: 'error',
-          message: `the replay on node:sqlite stopped${s ? ` at \`${quoteLine(s)}\`` : ''}: ${printable(errorText.trim().split('\n')[0] ?? '') || 'the process ended without a result'}`,
-        });
-      }
-      finish();
-    });
+    child.stderr.on('data', (chunk: string) => events.stderr(chunk));
+    child.on('error', (error) => events.stderr(error.message));
+    child.on('close', () => events.end());
     child.stdin.on('error', () => {});
     child.stdin.end(JSON.stringify({ plan: job, functions }));
+    return { kill: () => child.kill('SIGKILL') };
+  });
+}
+
+/** A worker whose last replay ended cleanly, kept (unreferenced) for the next one. */
+let idleWorker: Worker | null = null;
+
+/**
+ * The WASM build in a worker thread (replayWorker.ts): its progress handler stops a statement
+ * between steps, and terminate() stops one long function call the handler never sees. The
+ * parent's timers wait a little longer than the budget, so the worker's own finding comes first.
+ */
+function runInWorker(job: Plan, functions: ReplayFunction[]): Promise<Finding[]> {
+  return supervise(job, 'the SQLite WASM build', WORKER_GRACE_MS, (events) => {
+    const worker = idleWorker ?? new Worker(new URL('./replayWorker.js', import.meta.url));
+    idleWorker = null;
+    worker.ref();
+    const onMessage = (m: RunnerMessage) => {
+      if (m.done) {
+        detach();
+        worker.unref();
+        idleWorker = worker;
+      }
+      events.message(m);
+    };
+    const onError = (error: Error) => events.stderr(error.message);
+    const onExit = () => {
+      detach();
+      events.end();
+    };
+    const detach = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    worker.postMessage({ plan: job, functions });
+    return {
+      kill: () => {
+        detach();
+        void worker.terminate();
+      },
+    };
   });
 }

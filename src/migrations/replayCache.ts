@@ -16,7 +16,7 @@ import type { Finding } from './types.js';
  */
 
 /** Bumped when the replay's findings change for the same input. */
-const FORMAT = 2;
+const FORMAT = 3;
 const KEEP = 64;
 
 export function replayKey(plan: Plan, functions: ReplayFunction[], engine: string): string {

@@ -5,9 +5,10 @@ import type { Finding } from './types.js';
  * The replay proper, on one open database: the base schema, then the first start-up (everything
  * must succeed), then for mode `loom` the second (it must change nothing). replay.ts has parsed and
  * sealed the statements; this module only runs them, inside a time budget, and turns every error
- * SQLite raises (in a statement, in a snapshot) into a finding. It runs in the hook's process on an
- * engine that can interrupt a statement (the WASM build's progress handler), and in a child
- * process, killed at the budget, on one that cannot (node:sqlite on Node 22): replayChild.ts.
+ * SQLite raises (in a statement, in a snapshot) into a finding. It runs in a worker thread on the
+ * WASM build (replayWorker.ts: its progress handler interrupts a statement, and the parent
+ * terminates the thread when one function call outlasts the budget), and in a child process, killed
+ * at the budget, on node:sqlite, which cannot interrupt (replayChild.ts).
  */
 
 export interface PlannedStatement {
@@ -46,9 +47,19 @@ export interface RunEvents {
 const IGNORED = ['already exists', 'duplicate column'];
 export const isIgnoredError = (message: string) => IGNORED.some((s) => message.includes(s));
 
-/** Text safe to print on a terminal: control characters and undecodable bytes become `?`. */
-// eslint-disable-next-line no-control-regex
-export const printable = (text: string) => text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]/g, '?');
+/** Longest piece of SQLite's message a finding quotes: its `unrecognized token` can echo the rest of the file. */
+const MESSAGE_MAX = 160;
+
+/**
+ * Text safe to print on a terminal, on one line (a finding is one line): line breaks and tabs
+ * become a space, other control characters and undecodable bytes `?`, and a message longer than
+ * MESSAGE_MAX is cut with `…`.
+ */
+export const printable = (text: string) => {
+  // eslint-disable-next-line no-control-regex
+  const line = text.replace(/[\t\n\r]+/g, ' ').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]/g, '?');
+  return line.length > MESSAGE_MAX ? `${line.slice(0, MESSAGE_MAX - 1)}…` : line;
+};
 
 export const quoteLine = (s: Pick<PlannedStatement, 'firstLine'>) => printable(s.firstLine.length > 80 ? `${s.firstLine.slice(0, 77)}...` : s.firstLine);
 
@@ -176,8 +187,9 @@ export function runPlan(db: Database, plan: Plan, events: RunEvents): void {
           within(baseCount + f, file.path, s, i, () => db.run(s.sql));
         } catch (error) {
           if (error instanceof Stop) throw error;
+          // Judged on SQLite's own text: the printable one may be cut before "already exists".
+          if (plan.mode === 'loom' && isIgnoredError((error as Error).message)) return;
           const message = printable((error as Error).message);
-          if (plan.mode === 'loom' && isIgnoredError(message)) return;
           add(file.path, s, `\`${quoteLine(s)}\` fails on a fresh database: ${message}${functionHint(message)}`);
           throw new Stop(); // the server stops at the first failure; later files never ran
         }
@@ -211,9 +223,9 @@ export function runPlan(db: Database, plan: Plan, events: RunEvents): void {
           try {
             db.run(s.sql);
           } catch (error) {
+            if ((error as Error).message === 'interrupted') throw error;
+            if (isIgnoredError((error as Error).message)) return;
             const message = printable((error as Error).message);
-            if (message === 'interrupted') throw error;
-            if (isIgnoredError(message)) return;
             failedAgain = true;
             add(file.path, s, `\`${quoteLine(s)}\` fails when the server starts again: ${message} (every start-up replays every migration: make it idempotent, e.g. INSERT OR IGNORE, CREATE … IF NOT EXISTS)`);
             return;

@@ -17,6 +17,9 @@ export { SqliteError } from './types.js';
 
 const ALIASES: Record<string, EngineName> = { node: 'node:sqlite', 'node:sqlite': 'node:sqlite', wasm: 'sqlite-wasm', 'sqlite-wasm': 'sqlite-wasm' };
 
+/** Whether LOOM_GUARD_SQLITE's value names an engine. */
+export const isEngineAlias = (value: string) => Object.hasOwn(ALIASES, value);
+
 const loaded = new Map<EngineName, Promise<Engine>>();
 
 async function load(name: EngineName): Promise<Engine> {

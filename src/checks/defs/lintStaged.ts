@@ -21,7 +21,7 @@ const lintStaged: CheckDefinition<'lint-staged'> = {
     }
     return globs;
   },
-  staged: { group: 'lint-staged', load: async () => (await import('../../lintStaged/staged.js')).default },
+  staged: { group: 'lint-staged', load: async () => (await import('../../lintStaged/staged.js')).default, usesStagedTree: true },
   files: { group: 'lint-staged', load: async () => (await import('../../lintStaged/files.js')).default },
   tip: { kind: 'run', enabled: (config) => config.lintStagedOnPush, load: async () => (await import('../../lintStaged/tip.js')).default },
   doctor: { key: 'lint-staged', load: async () => (await import('../../lintStaged/doctor.js')).lintStagedFindings },

@@ -34,7 +34,7 @@ export function rustRelevant(facts: RelevanceFacts): string[] | null {
   return globs;
 }
 
-export const cargoGroup: GroupRunner = { group: 'cargo', load: async () => (await import('../cargoStaged.js')).default };
+export const cargoGroup: GroupRunner = { group: 'cargo', load: async () => (await import('../cargoStaged.js')).default, usesStagedTree: true };
 export const cargoFilesGroup: GroupRunner = { group: 'cargo', load: async () => (await import('../cargoFiles.js')).default };
 
 export const rustProbe: DoctorProbe = {
