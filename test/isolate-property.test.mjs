@@ -280,9 +280,13 @@ test(`isolation property: ${runs} generated cases (seed ${seed}) leave every byt
 // (LOOM_GUARD_TEST_FAULT=pause@n), the write happens, and the run goes on to pass or block, or gets
 // SIGINT, SIGTERM or SIGKILL (then a recovery run). A fixer may run (lint-staged-like in place, or
 // fmt-fix-like from the staged version), on LF and CRLF (eol=crlf) files and odd names (a newline).
+// The run is the driver itself or a real `git commit -- <path>` with the driver as its pre-commit
+// hook (a temporary index in GIT_INDEX_FILE, the real one in index.lock).
 // Invariants: every byte the user wrote is afterwards in the working tree or in a file under
-// .git/loom-guard/recovered-*/ (a fixer's var->let aside), nothing is left hidden, and the index
-// holds only what was staged, with the fix applied only on a pass.
+// .git/loom-guard/recovered-*/ (a fixer's var->let aside; a save over bytes the user could see is
+// theirs), nothing is left hidden, the index holds only what was staged (with the fix once the run
+// passed, or when a signal came after the fixes were staged), and a commit holds only what was staged.
+// CI: 30 cases with the fixed seed (LOOM_GUARD_CONCURRENT_RUNS, LOOM_GUARD_PROPERTY_SEED); torture: 300.
 
 const NL = 'new\nline.js';
 const USER_FILES = ['src/app.js', 'src/b.js', 'w.crlf', 'notes.md', NL, 'exec.sh'];
@@ -483,24 +487,30 @@ async function checkConcurrent(ops, w, out, fixerKind, how) {
     const guard = join(repo.dir, '.git/loom-guard');
     const recovered = existsSync(guard) ? readdirSync(guard).filter((n) => n.startsWith('recovered-')).flatMap((n) => readAll(join(guard, n))) : [];
     const have = new Set([...readAll(repo.dir, (p) => p === '.git'), ...recovered].map(([, b]) => norm(b)));
+    // A save into a file the in-place fixer was given, landing after the fixer wrote and before the
+    // hook read its result, is the fixer's rewrite as far as bytes can tell: a known limit of
+    // in-place fixers (lint-staged's tasks); that one path is left out of the checks below.
+    const blind = fixerKind === 'adopt' && step === 'fixer wrote' && stagedBefore.has(w.path) ? w.path : null;
     for (const [path, bytes] of userBytes) {
+      if (path === blind) continue;
       // Deleted or overwritten by the user's own hand while visible: only what git holds anyway.
       const inGit = indexBefore.get(path)?.toString('latin1') === bytes.toString('latin1').replace(/\r\n/g, '\n');
       if (path === w.path && (inGit || sawOwn) && (w.kind === 'delete' || wrote)) continue;
       assert.ok(have.has(norm(bytes)), `the user's ${JSON.stringify(path)} survives (${JSON.stringify(bytes.toString('latin1'))})`);
     }
-    if (wrote) assert.ok(have.has(norm(wrote)), `the save into ${w.path} survives`);
+    if (wrote && w.path !== blind) assert.ok(have.has(norm(wrote)), `the save into ${w.path} survives`);
     // Nothing the user did not stage is committed (here: is in the index).
     // The fixes are staged once the run passed, or when a signal came after they were (restore phase).
     const fixesStaged = r.code === 0 || /^(job done|restore: |before release)/.test(step);
     const indexAfter = indexBlobs(repo);
     assert.equal([...indexAfter.keys()].sort(), [...indexBefore.keys()].sort(), 'the same paths staged');
+    if (process.env.LOOM_GUARD_CONCURRENT_STEPS) console.log(`  case ${concurrentNo}: paused at ${step}, exit ${r.code}`);
     const committed = commitPath && r.code === 0;
     const kind = `${commitPath ? 'git commit -- <path>' : 'driver'} ${signalled ? out : r.code === 0 ? 'pass' : 'block'}${fixerKind === 'none' ? '' : ` ${fixerKind}`}`;
     tally[kind] = (tally[kind] ?? 0) + 1;
     if (commitPath) {
       assert.is(repo.git('rev-parse', committed ? 'HEAD~1' : 'HEAD').trim(), headBefore, committed ? 'one commit made' : 'no commit made');
-      if (committed) {
+      if (committed && commitPath !== blind) {
         // The commit holds HEAD's files and the path as it was in the working tree (fixed, on a pass).
         const changed = repo.git('diff', '--name-only', '-z', '--no-renames', 'HEAD~1', 'HEAD').split('\0').filter(Boolean);
         assert.ok(changed.every((p) => p === commitPath), `only ${commitPath} committed: ${changed}`);
@@ -510,6 +520,7 @@ async function checkConcurrent(ops, w, out, fixerKind, how) {
       }
     }
     for (const [path, blob] of indexAfter) {
+      if (path === blind) continue;
       // A path committed by name is staged as the commit took it; the index is otherwise as it was.
       const before = committed ? expectedIndex.get(path) : indexBefore.get(path);
       const fixed = fixerKind !== 'none' && fixesStaged && stagedBefore.has(path) ? norm(blob) === norm(before) : false;
@@ -524,13 +535,26 @@ async function checkConcurrent(ops, w, out, fixerKind, how) {
   }
 }
 
+// Cases the generators found (each broke the product once), run first every time.
+const FOUND = [
+  // a save between checkout-index and reading back what it wrote was taken for the hook's bytes
+  [[{ kind: 'untracked', path: 'draft.js', staged: true }, { kind: 'untracked', path: 'draft.js', staged: true }, { kind: 'delete', file: 'src/app.js', staged: false }, { kind: 'delete', file: 'notes.md', staged: false }, { kind: 'edit', file: NL, line: 3, staged: 'partial' }, { kind: 'untracked', path: 'draft.js', staged: false }], { kind: 'save', path: 'src/app.js', at: 7 }, 'block', 'adopt', 'driver'],
+  // a file made again (after planning) where a deleted one was to be written: checkout-index -f wrote over it
+  [[{ kind: 'edit', file: 'notes.md', line: 0, staged: 'yes' }, { kind: 'edit', file: 'src/app.js', line: 0, staged: 'yes' }, { kind: 'delete', file: 'exec.sh', staged: false }], { kind: 'create', path: 'exec.sh', at: 2 }, 'SIGINT', 'none', 'driver'],
+  // SIGINT while paused inside the hide: the run hung (the pause outlived the signal)
+  [[{ kind: 'delete', file: 'src/b.js', staged: false }, { kind: 'untracked', path: 'notes2.md', staged: true }, { kind: 'untracked', path: 'draft.js', staged: false }, { kind: 'untracked', path: 'draft.js', staged: false }], { kind: 'create', path: 'fresh.txt', at: 6 }, 'SIGINT', 'propose', 'driver'],
+  // a save into a fully staged file during the hide was adopted as the fixer's rewrite (seed 4242)
+  [[{ kind: 'untracked', path: 'notes2.md', staged: false }, { kind: 'untracked', path: 'src/new.js', staged: true }, { kind: 'edit', file: 'notes.md', line: 1, staged: 'yes' }], { kind: 'save', path: 'notes.md', at: 5 }, 'block', 'adopt', 'commitPath'],
+  [[{ kind: 'untracked', path: 'notes2.md', staged: false }, { kind: 'untracked', path: 'src/new.js', staged: true }, { kind: 'edit', file: 'notes.md', line: 1, staged: 'yes' }], { kind: 'save', path: 'notes.md', at: 5 }, 'pass', 'adopt', 'commitPath'],
+];
+
 // CI: LOOM_GUARD_CONCURRENT_RUNS cases (default 30) with the fixed seed; `npm run torture`: 300.
 // (The case that once hung, SIGINT while paused inside the hide, was the pause outliving the signal;
 // faults.ts now ends a pause when a signal comes.)
 const concurrentRuns = Number(process.env.LOOM_GUARD_CONCURRENT_RUNS ?? (torture ? 300 : 30));
 if (concurrentRuns > 0) test(`concurrent writer and fixers: ${concurrentRuns} generated cases (seed ${seed}): every byte the user wrote survives, nothing unstaged is staged`, async () => {
   try {
-    await fc.assert(fc.asyncProperty(fc.array(userOp, { minLength: 1, maxLength: 6 }), writer, concurrentOutcome, fixer, via, checkConcurrent), { numRuns: concurrentRuns, seed, endOnFailure: true });
+    await fc.assert(fc.asyncProperty(fc.array(userOp, { minLength: 1, maxLength: 6 }), writer, concurrentOutcome, fixer, via, checkConcurrent), { numRuns: concurrentRuns, seed, endOnFailure: true, examples: FOUND });
   } catch (error) {
     console.error(`concurrent property failed with seed ${seed} (rerun: LOOM_GUARD_PROPERTY_SEED=${seed} npm run torture)`);
     throw error;

@@ -14,6 +14,8 @@ import { workspaceRepo } from './helpers/workspace.mjs';
  */
 
 const ENV = { CARGO_TARGET_DIR: cargoTargetFor(import.meta.url), LOOM_GUARD_DEBUG: '1' };
+// Where the cargo steps are not the point, fmt alone still runs the Rust group in the shared tree.
+const FMT_ONLY = { ...ENV, LOOM_GUARD_SKIP: 'clippy,build' };
 const LIB = 'crates/loom-common-core/src/lib.rs';
 const APP = 'web/src/app.js';
 const WEB = {
@@ -91,7 +93,7 @@ test('a commit where nothing differs from the index hides nothing and writes no 
   repo.write(LIB, `${lib}\npub fn clean_commit() -> u64 {\n    2\n}\n`);
   repo.write('web/src/clean.js', 'export const clean = 1;\n');
   repo.git('add', LIB, 'web/src/clean.js');
-  const c = repo.tryGit(['commit', '-q', '-m', 'nothing to hide'], { env: ENV });
+  const c = repo.tryGit(['commit', '-q', '-m', 'nothing to hide'], { env: FMT_ONLY });
   assert.is(c.code, 0, c.out);
   assert.match(c.out, /✔ fmt[^]*✔ lint-staged/);
   assert.is(count(c.out, '^loom-guard: debug: staged tree: opened; nothing to hide$'), 1, c.out);
@@ -103,9 +105,9 @@ test('a commit where nothing differs from the index hides nothing and writes no 
 test('SIGKILL between the Rust group and lint-staged: the next run puts every byte back', () => {
   partlyStaged(2);
   const before = snapshot(repo.dir);
-  const c = repo.tryGit(['commit', '-q', '-m', 'killed'], { env: { ...ENV, LOOM_GUARD_TEST_FAULT: 'SIGKILL@between checks' } });
+  const c = repo.tryGit(['commit', '-q', '-m', 'killed'], { env: { ...FMT_ONLY, LOOM_GUARD_TEST_FAULT: 'SIGKILL@between checks' } });
   assert.is.not(c.code, 0, c.out);
-  assert.match(c.out, /✔ build/, 'killed after the Rust group ran');
+  assert.match(c.out, /✔ fmt/, 'killed after the Rust group ran');
   assert.not.match(c.out, /lint-staged\s+1 file/, 'and before lint-staged ran');
   // Killed with the files hidden: the working tree shows the index, the journal is on disk.
   assert.ok(existsSync(join(repo.dir, '.git/loom-guard/backup/journal.json')), c.out);
@@ -115,6 +117,19 @@ test('SIGKILL between the Rust group and lint-staged: the next run puts every by
   const r = repo.lg(['check', '--staged', 'fmt'], { env: ENV });
   assert.is(r.code, 0, r.out);
   assert.match(r.out, /an interrupted run \(pid \d+, [^)]*\) left 3 item\(s\) of your working tree hidden; putting them back/);
+  assert.equal(snapshot(repo.dir), before, 'working tree, index and stash byte for byte');
+  assert.not.ok(existsSync(join(repo.dir, '.git/loom-guard/backup')));
+  clean();
+});
+
+test('SIGTERM between the Rust group and lint-staged: the one tree is put back at once, nothing committed', () => {
+  partlyStaged(6);
+  const before = snapshot(repo.dir);
+  const c = repo.tryGit(['commit', '-q', '-m', 'terminated'], { env: { ...FMT_ONLY, LOOM_GUARD_TEST_FAULT: 'SIGTERM@between checks' } });
+  assert.is.not(c.code, 0, c.out);
+  assert.match(c.out, /interrupted \(SIGTERM\): your working tree is back as it was \(3 hidden items put back\); nothing was committed/);
+  assert.is(count(c.out, '^loom-guard: debug: staged tree: restoring'), 1, c.out);
+  assert.not.match(c.out, /lint-staged\s+1 file/);
   assert.equal(snapshot(repo.dir), before, 'working tree, index and stash byte for byte');
   assert.not.ok(existsSync(join(repo.dir, '.git/loom-guard/backup')));
   clean();
@@ -153,7 +168,7 @@ test('SIGKILL as the one restore starts, after both fixers staged: the next run 
   repo.write(APP, 'var a = 5;\nlet b = 2;\nlet c = 3;\nlet d = 4;\nlet e = 5;\nlet f = 60; // unstaged\n');
   repo.write('notes/draft.txt', 'untracked draft 5\n');
   const head = repo.git('rev-parse', 'HEAD');
-  const c = repo.tryGit(['commit', '-q', '-m', 'killed in the restore'], { env: { ...ENV, LOOM_GUARD_TEST_FAULT: 'SIGKILL@restore: start' } });
+  const c = repo.tryGit(['commit', '-q', '-m', 'killed in the restore'], { env: { ...FMT_ONLY, LOOM_GUARD_TEST_FAULT: 'SIGKILL@restore: start' } });
   assert.is.not(c.code, 0, c.out);
   assert.match(c.out, /staged tree: opened; hid 3 item/);
   assert.ok(existsSync(join(repo.dir, '.git/loom-guard/backup/journal.json')), c.out);

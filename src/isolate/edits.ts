@@ -67,6 +67,8 @@ async function stillOurs(): Promise<void> {
 export class StagedTreeEdits {
   /** The bytes of each journaled fix, for the merge into a hidden version. */
   private readonly fixBytes = new Map<string, Buffer>();
+  /** Staged files that changed before a fixer started: a save of the user's, never a fix to adopt. */
+  private readonly savedBefore = new Set<string>();
 
   constructor(
     private readonly root: string,
@@ -198,11 +200,23 @@ export class StagedTreeEdits {
   }
 
   /**
+   * Call right before a fixer that writes in place starts on `paths`: any of them that no longer
+   * shows its staged version was saved over (by the user) while the tree was being hidden, and is
+   * never adopted as the fixer's rewrite (it stays as it is, not staged). Returns those paths.
+   */
+  async beforeFixer(paths: string[]): Promise<string[]> {
+    const { modified } = await this.changed(paths);
+    for (const path of modified) this.savedBefore.add(path);
+    return modified;
+  }
+
+  /**
    * A fixer (lint-staged's tasks) rewrote `paths` in place: their bytes now are the fix, journaled
-   * so that a restore tells them from the user's. Returns the paths adopted.
+   * so that a restore tells them from the user's. Returns the paths adopted (never one saved over
+   * before the fixer started, see beforeFixer).
    */
   async adopt(paths: string[]): Promise<string[]> {
-    const entries = await this.indexEntries(paths);
+    const entries = await this.indexEntries(paths.filter((p) => !this.savedBefore.has(p)));
     const adopted: string[] = [];
     for (const [path, entry] of entries) {
       const content = await readFile(join(this.root, path)).catch(() => null);

@@ -45,6 +45,8 @@ const run: CheckGroupRun = async (ctx: CheckContext) => {
     const unregister = onInterrupt(async () => {
       await edits.adopt((await edits.changed(staged)).modified);
     });
+    // A staged file saved over while the tree was hidden is the user's, not a task's fix.
+    const savedBefore = await edits.beforeFixer(staged);
     let outcome;
     try {
       outcome = await runLintStaged({ root, gitDir, configs: await findLintStagedConfigs(root), colour: colourEnabled(process.stderr) });
@@ -76,6 +78,7 @@ const run: CheckGroupRun = async (ctx: CheckContext) => {
     const note = fixes.staged.length ? `; fixed and staged ${fixes.staged.join(', ')}` : '';
     if (changed.deleted.some((p) => !stagedSet.has(p))) ctx.reporter.warn(`lint-staged: a task deleted files it was not given; put back: ${changed.deleted.filter((p) => !stagedSet.has(p)).join(', ')}`);
     if (outside.length) ctx.reporter.warn(`lint-staged: files a task was not given changed while it ran (a task, or a save of yours); kept as they are, not staged: ${outside.join(', ')}`);
+    if (savedBefore.length) ctx.reporter.warn(`lint-staged: staged files changed before the tasks ran (a save of yours?); kept as they are, not staged: ${savedBefore.join(', ')}`);
     return [result('pass', `${counted}${note}`, { durationMs: elapsed() })];
   });
 };

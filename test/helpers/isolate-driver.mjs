@@ -22,6 +22,7 @@ async function runFixer(edits, kind, block) {
   const given = z(['diff', '--cached', '--name-only', '-z', '--no-renames', '--diff-filter=AMT']);
   const others = z(['diff-files', '--name-only', '-z']);
   if (kind === 'adopt') {
+    await edits.beforeFixer(given);
     for (const path of given) {
       let text;
       try {
