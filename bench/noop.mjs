@@ -25,7 +25,15 @@ function linkBenchModules(dir) {
 
 const SETUP = {
   none: () => {},
-  'loom-guard': (dir) => run(process.execPath, [CLI, 'install'], { cwd: dir }),
+  'loom-guard': (dir) => {
+    run(process.execPath, [CLI, 'install'], { cwd: dir });
+    // As in a repository someone works in: cargo has run once, so its dep-info shows which files
+    // outside the crates are read (until then every such file hands over to Node).
+    run('cargo', ['check', '--workspace', '--offline', '--quiet'], { cwd: dir });
+    writeFileSync(join(dir, '.git/info/exclude'), 'target\n');
+    const r = run(process.execPath, [CLI, 'refresh-shim'], { cwd: dir });
+    if (!/dep-info complete/.test(r)) throw new Error(`bench: the shim's dep-info is not complete: ${r}`);
+  },
   'husky + lint-staged': (dir) => {
     linkBenchModules(dir);
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'b', private: true, 'lint-staged': { '*.rs': 'true' } }));

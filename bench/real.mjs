@@ -5,7 +5,8 @@
 // - the first push after the user's own build against the four workspace commands by hand after the
 //   same kind of edit;
 // - a push from a dirty tracked tree, which needs the private checkout (created here, warm from target/);
-// - later pushes (one mid-layer crate edited) against the four commands by hand, alternating;
+// - later pushes (one mid-layer crate edited) against the four commands by hand (another edit of
+//   the same crate), alternating;
 // - a README-only push;
 // - the private checkout's disk against the repository's target/;
 // - the next `cargo build --profile dev-fast -p <crate>` after a hook commit, per lint mode.
@@ -92,18 +93,32 @@ export async function benchReal({ rounds = 3, items = 30, log = (line) => proces
     const first = push('first push (node_modules/ and an untracked file beside it)', /in the working tree/);
     const firstWhere = /does not count/.test(first.out) ? 'private checkout (the in-place proof failed)' : 'in place, proven unread by dep-info';
 
-    // Later pushes: one mid-layer crate edited, by hand and pushed, order alternating.
+    // Later pushes: one mid-layer crate edited, then pushed; one mid-layer crate edited, then the
+    // four commands by hand; order alternating. Each side meets its own fresh edit: with one edit
+    // for both, whichever ran second would find the crate compiled by the other.
     const later = [];
     const hand = [];
     for (let i = 0; i < rounds; i++) {
-      editCommit();
-      const pushFirst = i % 2 === 0;
-      if (pushFirst) later.push(push(`later push ${i + 1}`, /affected since/).ms);
-      hand.push(byHand(`by hand ${i + 1}`));
-      if (!pushFirst) later.push(push(`later push ${i + 1}`, /affected since/).ms);
+      const pushOne = () => {
+        editCommit();
+        later.push(push(`later push ${i + 1}`, /affected since/).ms);
+      };
+      const handOne = () => {
+        editCommit();
+        hand.push(byHand(`by hand ${i + 1}`));
+      };
+      if (i % 2 === 0) {
+        pushOne();
+        handOne();
+      } else {
+        handOne();
+        pushOne();
+      }
     }
 
-    // A push whose only change is README.md.
+    // A push whose only change is README.md: the last by-hand edit is pushed first (not measured),
+    // so that the README commit is the only change since a passed tree.
+    if (git('rev-parse', 'HEAD') !== last) push('catch-up push of the last by-hand edit (not measured)');
     editCommit('README.md');
     const readme = push('README-only push');
     const readmeRan = /no crate reads the changes .*: its verdict stands/.test(readme.out) || (/\(cached\)/.test(readme.out) && !/✔\s+test\s+(workspace|\d+ crate)/.test(readme.out)) ? 'reused the passed verdict' : /✔\s+test\s+workspace/.test(readme.out) ? 'ran the cargo steps on the workspace' : 'ran cargo steps';

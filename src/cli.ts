@@ -98,6 +98,16 @@ a crate that arrived this way. It never fails the git command.`,
     flags: {},
     load: () => import('./commands/refreshShim.js'),
   },
+  'refresh-shim': {
+    usage: 'loom-guard refresh-shim',
+    summary: 'bring the pre-commit hook\'s no-op patterns up to date now (configs, manifests, files cargo read)',
+    help: `Re-renders the installed pre-commit shims' no-op patterns from the effective config, the crate
+folders and cargo's dep-info (the files some unit read outside every crate folder, from the records
+in the target folder: run it after a build). Unlike the refresh the hooks make, it may run cargo
+metadata to learn the workspace members (no build). Prints whether the shim changed.`,
+    flags: {},
+    load: async () => ({ run: (await import('./commands/refreshShim.js')).runNow }),
+  },
   check: {
     usage: 'loom-guard check [ID...] [--staged | --all | --range A..B] [--files PATH...] [--json]',
     summary: 'run the checks by hand or in CI',

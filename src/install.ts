@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GuardError } from './errors.js';
@@ -6,7 +6,7 @@ import { loadConfig } from './config.js';
 import { pathExists, readTextOrNull } from './fsx.js';
 import { repoPaths } from './git.js';
 import type { RelevanceFacts } from './checks/definition.js';
-import { relevantFunction, shimPatterns, WATCH_FILES, type ShimPatterns } from './hookPatterns.js';
+import { READS_HERE, readPatterns, readsCompleteLine, readsLine, relevantFunction, shimPatterns, WATCH_FILES, type ShimPatterns } from './hookPatterns.js';
 
 /*
  * Hooks are written here rather than through simple-git-hooks: simple-git-hooks overwrites and, on
@@ -33,27 +33,36 @@ const cliPath = fileURLToPath(new URL('./cli.js', import.meta.url));
  * The shim as shipped in hooks/, with the absolute paths of this install recorded and, for
  * pre-commit, the no-op patterns of the repository's effective config.
  */
-export async function renderShim(hook: HookName, root: string): Promise<string> {
+export async function renderShim(hook: HookName, root: string, patterns?: ShimPatterns | null): Promise<string> {
   const template = await readFile(join(shimDir, hook), 'utf8');
   let shim = template
     .replace(/^recorded_node=''$/m, `recorded_node=${shellQuote(process.execPath)}`)
     .replace(/^recorded_cli=''$/m, `recorded_cli=${shellQuote(cliPath)}`);
   if ((PATTERN_HOOKS as readonly string[]).includes(hook)) {
-    const patterns = await repoShimPatterns(root);
-    if (patterns) {
+    const own = patterns === undefined ? await repoShimPatterns(root) : patterns;
+    if (own) {
       shim = shim
         .replace(/^fast_path=0$/m, 'fast_path=1')
         .replace(/^watch_files=''$/m, `watch_files='${WATCH_FILES.join(' ')}'`)
-        .replace(/^relevant\(\) \{ return 0; \}$/m, relevantFunction(patterns));
+        .replace(/^reads_complete=''$/m, readsCompleteLine(own))
+        .replace(/^relevant\(\) \{ return 0; \}$/m, relevantFunction(own));
     }
   }
   return shim;
 }
 
-/** The no-op patterns for this repository, or null (no-op path off) when unsure. */
-async function repoShimPatterns(root: string): Promise<ShimPatterns | null> {
+/**
+ * The no-op patterns for this repository, or null (no-op path off) when unsure: the checks'
+ * relevant paths and the files cargo's dep-info shows read outside every crate folder
+ * (cargo/outsideReads.ts; no cargo runs, the records are read as they are).
+ */
+export async function repoShimPatterns(root: string): Promise<ShimPatterns | null> {
   const facts = await repoRelevanceFacts(root);
-  return facts && shimPatterns(facts);
+  if (!facts) return null;
+  const { loadOutsideReads, UNKNOWN_READS } = await import('./cargo/outsideReads.js');
+  const { gitDir } = await repoPaths(root);
+  const reads = await loadOutsideReads(root, gitDir).catch((e: unknown) => UNKNOWN_READS(e instanceof Error ? e.message : String(e)));
+  return shimPatterns(facts, reads, await realpath(root));
 }
 
 /** What the checks' relevant paths are computed from (checks/definition.ts), or null when unsure. */
@@ -104,13 +113,15 @@ const renderedByInstall = (shim: string | null): shim is string => shim !== null
  * The installed pattern shims whose patterns differ from what the repository says now, each with
  * the shim it should be. Empty when none is installed or all are current.
  */
-export async function staleShims(root: string, hooksDir: string): Promise<Array<{ hook: (typeof PATTERN_HOOKS)[number]; path: string; fresh: string }>> {
+export async function staleShims(root: string, hooksDir: string, patterns?: ShimPatterns | null): Promise<Array<{ hook: (typeof PATTERN_HOOKS)[number]; path: string; fresh: string }>> {
   const out = [];
+  let own = patterns;
   for (const hook of PATTERN_HOOKS) {
     const path = join(hooksDir, hook);
     const current = await readTextOrNull(path);
     if (!renderedByInstall(current)) continue;
-    const fresh = await renderShim(hook, root);
+    if (own === undefined) own = await repoShimPatterns(root);
+    const fresh = await renderShim(hook, root, own);
     if (patternPart(fresh) !== patternPart(current)) out.push({ hook, path, fresh });
   }
   return out;
@@ -123,13 +134,17 @@ export async function staleShims(root: string, hooksDir: string): Promise<Array<
  */
 export async function refreshShims(root: string, hooksDir: string): Promise<boolean> {
   let refreshed = false;
-  const stale = new Map((await staleShims(root, hooksDir)).map((s) => [s.path, s.fresh]));
+  // Nothing installed (core.hooksPath shims, or no hooks): no patterns to compute.
+  const installed = await Promise.all(PATTERN_HOOKS.map((hook) => readTextOrNull(join(hooksDir, hook))));
+  if (!installed.some(renderedByInstall)) return false;
+  const patterns = await repoShimPatterns(root);
+  const stale = new Map((await staleShims(root, hooksDir, patterns)).map((s) => [s.path, s.fresh]));
   for (const hook of PATTERN_HOOKS) {
     const path = join(hooksDir, hook);
     let fresh = stale.get(path);
     if (fresh === undefined && (await shimIsStale(root, path))) {
       const current = await readTextOrNull(path);
-      if (renderedByInstall(current)) fresh = await renderShim(hook, root);
+      if (renderedByInstall(current)) fresh = await renderShim(hook, root, patterns);
     }
     if (fresh === undefined) continue;
     await writeShim(path, fresh);
@@ -138,17 +153,67 @@ export async function refreshShims(root: string, hooksDir: string): Promise<bool
   return refreshed;
 }
 
-/**
- * At the end of a Node run of pre-commit: refresh when a staged path may change the patterns (a
- * config, a manifest) or a watched file is newer than the shim.
- */
-export async function refreshStaleShim(root: string, hooksDir: string, manifestsChanged = false): Promise<boolean> {
-  if (!manifestsChanged) {
-    let anyStale = false;
-    for (const hook of PATTERN_HOOKS) anyStale ||= await shimIsStale(root, join(hooksDir, hook));
-    if (!anyStale) return false;
+/** An installed pattern shim whose no-op path is on but whose dep-info record was not complete. */
+async function readsIncomplete(hooksDir: string): Promise<boolean> {
+  for (const hook of PATTERN_HOOKS) {
+    const shim = await readTextOrNull(join(hooksDir, hook));
+    if (renderedByInstall(shim) && /^fast_path=1$/m.test(shim) && /^reads_complete=''$/m.test(shim)) return true;
   }
-  return refreshShims(root, hooksDir);
+  return false;
+}
+
+/**
+ * Brings only the shims' dep-info lines up to date (the files read outside the crates, and where
+ * the records were complete), from the records as they are: one `git ls-files` and the records,
+ * not the checks' patterns (configs, lint-staged, manifests), which a build does not change. A
+ * shim written before these lines existed gets the full refresh.
+ */
+export async function refreshReads(root: string, gitDir: string, hooksDir: string): Promise<boolean> {
+  const shims: Array<{ path: string; text: string }> = [];
+  for (const hook of PATTERN_HOOKS) {
+    const path = join(hooksDir, hook);
+    const text = await readTextOrNull(path);
+    if (renderedByInstall(text) && /^fast_path=1$/m.test(text)) shims.push({ path, text });
+  }
+  if (!shims.length) return false;
+  const { loadOutsideReads, UNKNOWN_READS } = await import('./cargo/outsideReads.js');
+  const reads = await loadOutsideReads(root, gitDir).catch((e: unknown) => UNKNOWN_READS(e instanceof Error ? e.message : String(e)));
+  const line = readsLine(readPatterns(reads));
+  const complete = readsCompleteLine({ patterns: [], readsComplete: reads.complete ? await realpath(root) : null });
+  let changed = false;
+  for (const { path, text } of shims) {
+    const lines = text.split('\n');
+    const at = lines.indexOf(READS_HERE);
+    const c = lines.findIndex((l) => l.startsWith('reads_complete='));
+    if (at < 1 || c < 0) return (await refreshShims(root, hooksDir)) || changed;
+    if (lines[at - 1] === line && lines[c] === complete) continue;
+    lines[at - 1] = line;
+    lines[c] = complete;
+    await writeShim(path, lines.join('\n'));
+    changed = true;
+  }
+  return changed;
+}
+
+export interface RunFacts {
+  /** A staged path may change the patterns (a config, a manifest). */
+  manifestsChanged?: boolean;
+  /** clippy, build or test ran: cargo's dep-info may name new files read outside the crates (a new include_str!). */
+  cargoRan?: boolean;
+}
+
+/**
+ * At the end of a Node run of pre-commit or pre-push. A config or manifest staged, or a watched
+ * file newer than the shim: the full refresh. Else, when cargo ran or the shim still waits for
+ * complete records: the dep-info lines only (refreshReads). Neither runs cargo.
+ */
+export async function refreshStaleShim(paths: { root: string; gitDir: string; hooksDir: string }, facts: RunFacts = {}): Promise<boolean> {
+  const { root, gitDir, hooksDir } = paths;
+  let anyStale = facts.manifestsChanged ?? false;
+  for (const hook of PATTERN_HOOKS) anyStale ||= await shimIsStale(root, join(hooksDir, hook));
+  if (anyStale) return refreshShims(root, hooksDir);
+  if (facts.cargoRan || (await readsIncomplete(hooksDir))) return refreshReads(root, gitDir, hooksDir);
+  return false;
 }
 
 async function writeShim(path: string, shim: string): Promise<void> {

@@ -56,6 +56,8 @@ export async function runStaged(cwd: string, reporter = new Reporter(), options:
   const { isConfigName } = await import('./lintStaged/configs.js');
   const changesRelevance = (p: string | undefined) => p !== undefined && (isConfigName(p) || /(^|\/)(Cargo\.toml|\.loom-guard\.json)$/.test(p));
   const manifestsChanged = changes.some((c) => changesRelevance(c.path) || changesRelevance(c.oldPath));
-  await refreshStaleShim(paths.root, paths.hooksDir, manifestsChanged).catch(() => false);
+  // A build or clippy that ran left dep-info that may name new files read outside the crates.
+  const cargoRan = reporter.results.some((r) => (r.id === 'build' || r.id === 'clippy') && (r.status === 'pass' || r.status === 'fail'));
+  await refreshStaleShim(paths, { manifestsChanged, cargoRan }).catch(() => false);
   return reporter.failed() ? 1 : 0;
 }

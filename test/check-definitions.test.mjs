@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, statSync, writeFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { Repo, ROOT } from './helpers/repo.mjs';
+import { Repo, ROOT, sh } from './helpers/repo.mjs';
 
 /*
  * One definition per check (src/checks/definitions.ts) drives every list; these tests hold the
@@ -74,6 +74,11 @@ test("for every check, a staged path its definition deems relevant hands over to
   repo.writeAll({
     'Cargo.toml': '[workspace]\nmembers = ["crates/*", "tools/xtask"]\nresolver = "2"\n',
     'vendor/forked/Cargo.toml': '[package]\nname = "forked"\nversion = "0.1.0"\n',
+    // Real members, so cargo can say which crates read what (the no-op cases at the end).
+    'crates/one/Cargo.toml': '[package]\nname = "one"\nversion = "0.1.0"\nedition = "2021"\n',
+    'crates/one/src/lib.rs': 'pub fn one() {}\n',
+    'tools/xtask/Cargo.toml': '[package]\nname = "xtask"\nversion = "0.1.0"\nedition = "2021"\n',
+    'tools/xtask/src/main.rs': 'fn main() {}\n',
     '.loom-guard.json': JSON.stringify({ resources: ['assets/**/*.json'], migrations: ['db/migrations'], registry: 'server/src/registry.rs' }),
     'web/package.json': JSON.stringify({ name: 'web', 'lint-staged': { '*.{js,svelte}': 'eslint', 'src/**/*.css': 'stylelint' } }),
     'app/.lintstagedrc.yaml': '"*.ts": tsc\n',
@@ -124,6 +129,13 @@ test("for every check, a staged path its definition deems relevant hands over to
   // The lint-staged globs made it in: a web file and a file under the YAML config's folder.
   assert.ok(handedOver('web/src/lib/Button.svelte'), 'a brace-expanded lint-staged glob');
   assert.ok(handedOver('app/deep/x.md'), 'a config sh cannot read widens to its folder');
+  // Until cargo's records show what the crates read, any file outside them may be read.
+  assert.ok(handedOver('README.md'), 'no dep-info yet: a README hands over');
+  const built = sh('cargo', ['build', '--workspace', '--offline'], { cwd: repo.dir });
+  assert.is(built.code, 0, built.out);
+  assert.match(repo.lg(['refresh-shim']).out, /dep-info complete/);
+  unreachable(repo);
+  settle();
   assert.not.ok(handedOver('README.md'), 'a README still takes the no-op path');
   assert.not.ok(handedOver('web/README.md'), 'a web file no task matches takes the no-op path');
   repo.remove();

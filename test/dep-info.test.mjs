@@ -70,14 +70,22 @@ test('the rule: readers by record and by folder; outside files widen only while 
   assert.equal(aff.affectedCrates(['crates/b/data.txt'], apart, index()), { workspace: false, changed: ['b'], affected: ['a', 'b'] });
   assert.equal(aff.affectedCrates(['crates/a/src/lib.rs'], MEMBERS, index()), { workspace: false, changed: ['a'], affected: ['a'] });
   assert.equal(aff.affectedCrates(['README.md'], MEMBERS, index()), { workspace: false, changed: [], affected: [] });
-  assert.equal(aff.affectedCrates(['README.md'], MEMBERS, index([{ crate: 'c', why: 'missing' }])), { workspace: true, because: 'README.md is outside every crate and c has no dep-info yet' });
-  assert.equal(aff.affectedCrates(['README.md'], MEMBERS, index([{ crate: 'a', why: 'stale', file: 'crates/a/src/lib.rs' }])).because, 'README.md is outside every crate and the dep-info of a is older than crates/a/src/lib.rs');
+  // A crate without current records may read the file: it joins (with its dependents), the others are proven not to.
+  assert.equal(aff.affectedCrates(['README.md'], MEMBERS, index([{ crate: 'c', why: 'missing' }])), { workspace: false, changed: [], affected: ['c'], because: 'c may read README.md: c has no dep-info yet' });
+  assert.equal(aff.affectedCrates(['README.md'], MEMBERS, index([{ crate: 'b', why: 'stale', file: 'crates/b/src/lib.rs' }])), { workspace: false, changed: [], affected: ['b', 'c'], because: 'b may read README.md: the dep-info of b is older than crates/b/src/lib.rs' });
+  // At push a stale crate may read any changed file, inside a crate folder too.
+  assert.equal(aff.affectedCrates(['crates/a/src/lib.rs'], apart, index([{ crate: 'b', why: 'missing' }])).affected, ['a', 'b']);
+  // When that leaves no crate out, the workspace, with the first reason.
+  const all = index([{ crate: 'a', why: 'stale', file: 'crates/a/src/lib.rs' }, { crate: 'b', why: 'missing' }, { crate: 'c', why: 'missing' }]);
+  assert.equal(aff.affectedCrates(['README.md'], MEMBERS, all), { workspace: true, because: 'README.md is outside every crate and the dep-info of a is older than crates/a/src/lib.rs' });
   assert.is(aff.affectedCrates(['vendor/x/lib.rs'], MEMBERS, index()).because, 'vendor/x/lib.rs is read by a crate that is no workspace member');
   assert.is(aff.affectedCrates(['crates/rustfmt.toml'], MEMBERS, index()).workspace, true);
   // Pre-commit: a crate's own manifest is that crate; a staged data file reaches its readers.
   assert.equal(aff.selectReading(['crates/b/data.txt'], MEMBERS, index()), { workspace: false, crates: ['a', 'b'] });
   assert.equal(aff.selectReading(['crates/c/Cargo.toml', 'docs/x.md'], MEMBERS, index()), { workspace: false, crates: ['c'] });
-  assert.equal(aff.selectReading(['docs/x.md'], MEMBERS, index([{ crate: 'c', why: 'missing' }])).workspace, true);
+  assert.equal(aff.selectReading(['docs/x.md'], MEMBERS, index([{ crate: 'c', why: 'missing' }])), { workspace: false, crates: ['c'], because: 'c may read docs/x.md: c has no dep-info yet' });
+  // Pre-commit: a staged file in a crate folder does not ask what a stale crate reads (a push does).
+  assert.equal(aff.selectReading(['crates/a/src/lib.rs'], MEMBERS, index([{ crate: 'c', why: 'missing' }])), { workspace: false, crates: ['a'] });
 });
 
 test('a real build: a reads b/data.txt, b/expr.in and b/schema.sql; a source touched later makes its crate stale', async () => {

@@ -91,10 +91,18 @@ test('every kind of relevant path hands over to Node', () => {
 
 test('a folder holding a Cargo.toml outside the members globs (a path dependency) is relevant', () => {
   const repo = repoWithUnreachableNode(null, {
-    'Cargo.toml': '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n',
+    // No member: cargo metadata answers (a `crates/*` matching nothing would be an error).
+    'Cargo.toml': '[workspace]\nmembers = []\nresolver = "2"\n',
     'vendor/forked/Cargo.toml': '[package]\nname = "forked"\nversion = "0.1.0"\n',
   });
   assert.ok(handedOver(repo, write('vendor/forked/data/table.txt')), 'a resource of an unlisted crate');
+  // Crates exist, and no cargo metadata said which are members: any of them may read it.
+  assert.ok(handedOver(repo, write('vendor/README.md')), 'beside it, while the members are unknown');
+  // cargo metadata (refresh-shim runs it) says no crate is a member: nothing is read.
+  const r = repo.lg(['refresh-shim']);
+  assert.match(r.out, /dep-info complete/, r.out);
+  unreachable(repo);
+  assert.ok(handedOver(repo, write('vendor/forked/data/table.txt')), 'the unlisted crate\'s folder stays relevant');
   assert.not.ok(handedOver(repo, write('vendor/README.md')), 'beside it, outside the crate');
   repo.remove();
 });

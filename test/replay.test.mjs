@@ -74,6 +74,25 @@ const CASES = {
       assert.equal(readdirSync(OUTSIDE), []);
     },
   ],
+  // Found by comparing the engines on generated sets: WASM said "no such function" (and suggested
+  // declaring it in replayFunctions), node:sqlite "not authorized". Now both say what it is.
+  'load_extension() is refused as reaching outside, the same on every engine, wherever it stands': [
+    [table, f('002_ext.sql', `SELECT 1;\nINSERT OR IGNORE INTO t (k) VALUES (load_extension /* why */\n('${join(OUTSIDE, 'lib.so')}'));\nCREATE TABLE IF NOT EXISTS load_extension (a);\n`)],
+    {},
+    (r) => {
+      assert.equal(r.map((x) => [x.file, x.line]), [[`${DIR}/002_ext.sql`, 2]]);
+      assert.match(r[0].message, /reaches outside the database: load_extension\(\) loads a shared library from a file/);
+    },
+  ],
+  // Found by comparing the engines on generated sets: node:sqlite honours the folder, WASM refused it.
+  'PRAGMA temp_store_directory and data_store_directory are refused as reaching outside': [
+    [table, f('002_tmp.sql', `PRAGMA temp_store = FILE;\nPRAGMA temp_store_directory = '${OUTSIDE}';\nPRAGMA main.data_store_directory;\n`)],
+    {},
+    (r) => {
+      assert.equal(r.map((x) => [x.file, x.line]), [[`${DIR}/002_tmp.sql`, 2], [`${DIR}/002_tmp.sql`, 3]]);
+      assert.match(r[0].message, /reaches outside the database: PRAGMA temp_store_directory points SQLite's files at a folder/);
+    },
+  ],
   'a quoted "attach" is a name, not a statement': [
     [f('001_q.sql', 'CREATE TABLE IF NOT EXISTS "attach" ("vacuum" TEXT, [into] TEXT);\n')],
     {},

@@ -26,7 +26,8 @@ function lintStagedFunction(configs) {
 
 /** The paths the sh function calls relevant, judged by /bin/sh in one run. */
 function shMatches(fn, paths) {
-  const script = `${fn}\nwhile IFS= read -r f; do if relevant "$f"; then printf '%s\\n' "$f"; fi; done\n`;
+  // reads_here=1: complete dep-info in this working tree, so only the patterns decide.
+  const script = `reads_here=1\n${fn}\nwhile IFS= read -r f; do if relevant "$f"; then printf '%s\\n' "$f"; fi; done\n`;
   const r = spawnSync('/bin/sh', ['-c', script], { input: paths.map((p) => `${p}\n`).join(''), encoding: 'utf8' });
   assert.is(r.status, 0, r.stderr);
   return new Set(r.stdout.split('\n').filter(Boolean));
@@ -82,6 +83,48 @@ test('generated globs and paths: the shim never says "nothing to do" where lint-
     { numRuns: 400, seed: 19 },
   );
   assert.ok(translated > 300, `most generated configs keep the no-op path on (${translated})`);
+});
+
+const { readPatterns } = await import(join(ROOT, 'dist/hookPatterns.js'));
+const { outsideReads, plainName } = await import(join(ROOT, 'dist/cargo/outsideReads.js'));
+
+// Names git prints as they are (core.quotePath): any printable ASCII but `"` and `\`, so quotes,
+// globs, spaces and shell syntax. Others reach the shim quoted and always hand over.
+const NAME_CHARS = [...Array(95)].map((_, i) => String.fromCharCode(32 + i)).filter((c) => c !== '"' && c !== '\\');
+const nameArb = fc.array(fc.constantFrom(...NAME_CHARS, 'a', 'a', '/', '*', "'", '[', ']', '?'), { minLength: 1, maxLength: 10 }).map((c) => c.join(''));
+
+test('generated names cargo read outside the crates: sh matches each exactly, never a look-alike', () => {
+  fc.assert(
+    fc.property(fc.uniqueArray(nameArb, { minLength: 1, maxLength: 4 }), fc.uniqueArray(nameArb, { maxLength: 2 }), fc.array(nameArb, { maxLength: 6 }), (files, folders, others) => {
+      const fn = relevantFunction({ patterns: readPatterns({ files, folders }), readsComplete: '/x' });
+      // Look-alikes: what each name would match if sh read it as a glob, or as a prefix.
+      const alike = files.flatMap((f) => [f.replace(/[*?]/g, 'zz').replace(/\[([^\]]*)\]/g, '$1'), `${f}x`, `x${f}`, f.slice(0, -1)]);
+      const candidates = [...new Set([...files, ...folders.map((d) => `${d}/in`), ...others, ...alike])].filter((p) => p !== '' && !p.includes('\n'));
+      const expected = (p) => files.includes(p) || folders.some((d) => p === d || p.startsWith(`${d}/`));
+      const shim = shMatches(fn, candidates);
+      for (const p of candidates) {
+        if (shim.has(p) !== expected(p)) throw new Error(`${JSON.stringify(p)}: sh says ${shim.has(p)}, the reads ${JSON.stringify({ files, folders })} say ${expected(p)}`);
+      }
+    }),
+    { numRuns: 150, seed: 19 },
+  );
+});
+
+test('outside reads: only files outside every member folder and cargo\'s target, plain names; complete only when every record is current', () => {
+  const members = [{ name: 'a', dir: 'crates/a' }, { name: 'b', dir: 'crates/b' }];
+  const deps = (files, folders, notCurrent = []) => ({ allReads: () => ({ files, folders }), notCurrent });
+  const r = outsideReads(deps(['crates/a/src/lib.rs', 'shared/schema.sql', 'crates/ab.txt', 'target/debug/build/a-1/out/gen.rs', 'docs/naïve.txt', 'docs/"q".txt', ''], ['crates/a', 'assets', 'odd\\dir']), members, 'target');
+  assert.equal(r.files, ['crates/ab.txt', 'shared/schema.sql']);
+  // A folder with a name sh could not match exactly below it widens to the whole repository.
+  assert.equal(r.folders, ['', 'assets']);
+  assert.ok(r.complete);
+  const gap = outsideReads(deps(['shared/schema.sql'], [], [{ crate: 'b', why: 'missing' }]), members, null);
+  assert.not.ok(gap.complete);
+  assert.match(gap.because, /b has no dep-info yet/);
+  assert.ok(plainName("it's [a] *x*.txt"));
+  assert.not.ok(plainName('tab\there'));
+  // The patterns the shim gets: the whole repository as `*`, a folder as itself and what is under it.
+  assert.equal(readPatterns({ files: ["it's"], folders: ['', 'a b'] }), ["'it'\\''s'", '*', "'a b'", "'a b'/*"]);
 });
 
 test.run();

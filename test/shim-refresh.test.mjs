@@ -102,6 +102,9 @@ for (const [kind, { files, bad }] of Object.entries(KINDS)) {
 
 test('without the refresh hooks the stale shim lets it through (what the hooks are for), and doctor says so', () => {
   const { top, upstream, user } = setup();
+  // The user has built once: the dep-info is complete, so only the patterns decide.
+  assert.is(sh('cargo', ['build', '--workspace', '--offline'], { cwd: user.dir }).code, 0);
+  assert.match(user.lg(['refresh-shim']).out, /dep-info complete/);
   for (const h of ['post-checkout', 'post-merge', 'post-rewrite']) rmSync(join(user.dir, '.git/hooks', h));
   publish(upstream, LINT_CONFIG);
   user.git('pull', '-q', '--no-rebase', 'origin', 'main');

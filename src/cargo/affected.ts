@@ -7,9 +7,9 @@ import { ownerOf, type NotCurrent } from './depInfo.js';
  * (depInfo.ts): `include_str!`/`include!` targets in other folders, build scripts'
  * `rerun-if-changed` paths. A file that decides how every crate builds (workspace files, a
  * rustfmt or clippy config anywhere, any member's Cargo.toml at push) means the workspace. A file
- * outside every crate folder that no record names concerns no crate, but only when every crate's
- * records are current: a crate never built, or changed since its records, could read it (widened
- * to the workspace, with the reason in one line).
+ * outside every crate folder that no record names concerns no crate, but a crate never built, or
+ * changed since its records, could read it: such crates join the readers, with the reason in one
+ * line (the workspace when that is every crate).
  */
 
 /** What depInfo.ts answers: who read a path, and whose records cannot be trusted. */
@@ -34,8 +34,10 @@ export type Reach =
       workspace: false;
       /** Crates holding a changed file (what fmt needs to see). */
       owners: string[];
-      /** `owners` and every crate whose units read a changed file. */
+      /** `owners` and every crate whose units read a changed file, or may (records missing or stale). */
       readers: string[];
+      /** Why crates with missing or stale records joined the readers. */
+      because?: string;
     };
 
 const gapText = (n: NotCurrent) => (n.why === 'missing' ? `${n.crate} has no dep-info yet` : `the dep-info of ${n.crate} is older than ${n.file}`);
@@ -77,10 +79,20 @@ export function reachOf(paths: readonly string[], members: readonly WorkspaceCra
       readers.add(reader);
     }
   }
-  const gap = paths.length ? deps.notCurrent.find((n) => !readers.has(n.crate)) : undefined;
-  if (gap && outside.length) return { workspace: true, because: `${outside[0]} is outside every crate and ${gapText(gap)}` };
-  if (gap && strict) return { workspace: true, because: `${paths[0]} may be read by ${gap.crate}, ${gap.why === 'missing' ? 'which has no dep-info yet' : `whose dep-info is older than ${gap.file}`}` };
-  return { workspace: false, owners: [...owners].sort(), readers: [...readers].sort() };
+  // A crate whose records are missing or stale may read any changed file: it joins the readers (a
+  // crate with current records is proven not to), and the workspace only when that leaves none out.
+  const gaps = paths.length && (outside.length || strict) ? deps.notCurrent.filter((n) => !readers.has(n.crate)) : [];
+  const gap = gaps[0];
+  if (!gap) return { workspace: false, owners: [...owners].sort(), readers: [...readers].sort() };
+  const subject = outside[0] ?? paths[0];
+  for (const g of gaps) readers.add(g.crate);
+  if (members.every((m) => readers.has(m.name))) {
+    if (outside.length) return { workspace: true, because: `${outside[0]} is outside every crate and ${gapText(gap)}` };
+    return { workspace: true, because: `${paths[0]} may be read by ${gap.crate}, ${gap.why === 'missing' ? 'which has no dep-info yet' : `whose dep-info is older than ${gap.file}`}` };
+  }
+  const names = gaps.map((g) => g.crate).sort();
+  const who = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+  return { workspace: false, owners: [...owners].sort(), readers: [...readers].sort(), because: `${who} may read ${subject}: ${gapText(gap)}` };
 }
 
 export type AffectedScope =
@@ -91,6 +103,8 @@ export type AffectedScope =
       changed: string[];
       /** Crates reading a changed file and their reverse dependencies: what clippy, build and test need to see. */
       affected: string[];
+      /** Why crates with missing or stale records were added. */
+      because?: string;
     };
 
 /**
@@ -113,13 +127,13 @@ export function affectedCrates(paths: string[], members: WorkspaceCrate[], deps:
       }
     }
   }
-  if (affected.size === members.length && members.length > 0) return { workspace: true, because: 'every crate is affected' };
-  return { workspace: false, changed: reach.owners, affected: [...affected].sort() };
+  if (affected.size === members.length && members.length > 0) return { workspace: true, because: reach.because ? `every crate is affected: ${reach.because}` : 'every crate is affected' };
+  return { workspace: false, changed: reach.owners, affected: [...affected].sort(), ...(reach.because ? { because: reach.because } : {}) };
 }
 
 /** Pre-commit's crates: those the staged paths concern (reachOf), or the workspace with the reason. */
 export function selectReading(paths: string[], members: readonly WorkspaceCrate[], deps: ReadIndex): CrateSelection {
   const reach = reachOf(paths, members, deps);
   if (reach.workspace) return { workspace: true, crates: members.map((m) => m.name).sort(), because: reach.because };
-  return { workspace: false, crates: reach.readers };
+  return { workspace: false, crates: reach.readers, ...(reach.because ? { because: reach.because } : {}) };
 }

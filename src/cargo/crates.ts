@@ -19,7 +19,7 @@ export interface WorkspaceCrate {
 export interface CrateSelection {
   workspace: boolean;
   crates: string[];
-  /** For the whole workspace: why (`Cargo.lock changed`). */
+  /** For the whole workspace: why (`Cargo.lock changed`); otherwise why crates beyond the staged ones were added. */
   because?: string;
 }
 

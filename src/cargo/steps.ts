@@ -136,7 +136,7 @@ export function describeSelection(selection: CrateSelection, show = 6): string {
   const count = `${n} crate${n === 1 ? '' : 's'}`;
   if (selection.workspace) return `${count} (workspace: ${selection.because})`;
   const shown = selection.crates.slice(0, show).join(', ');
-  return `${count} (${shown}${n > show ? `, +${n - show} more` : ''})`;
+  return `${count} (${shown}${n > show ? `, +${n - show} more` : ''}${selection.because ? `; ${selection.because}` : ''})`;
 }
 
 /**

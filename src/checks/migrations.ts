@@ -161,18 +161,24 @@ const FIXES: Record<RuleId, (c: FixContext) => string> = {
   replay: replayFix,
 };
 
-/** The fix for the replay's findings, by kind: a statement reaching a file, one that never ends, the rest. */
+/** The fix for the replay's findings, by kind: a statement reaching a file, one that never ends, one that fails the first time, the rest. */
 function replayFix({ replay, findings }: FixContext): string {
   const out: string[] = [];
   const sealed = findings.filter((f) => / reaches outside the database: /.test(f.message));
   const slow = findings.filter((f) => / never finished: /.test(f.message));
   const binary = findings.filter((f) => /^holds binary data/.test(f.message));
   const base = findings.filter((f) => /config "replayBase"|"replayBase" but/.test(f.message));
-  const rest = findings.length - sealed.length - slow.length - binary.length - base.length;
-  if (sealed.length) out.push('take ATTACH, DETACH and VACUUM INTO out of the migrations named above');
+  // A statement that fails the first time is broken SQL (or runs out of order), not a replay
+  // problem: "make it idempotent" would send its author the wrong way.
+  const fresh = findings.filter((f) => / fails on a fresh database: | is never closed: /.test(f.message));
+  const rest = findings.length - sealed.length - slow.length - binary.length - base.length - fresh.length;
+  if (sealed.length) out.push('take the statements named above (ATTACH, DETACH, VACUUM INTO, load_extension(), PRAGMA temp_store_directory) out of the migrations');
   if (slow.length) out.push('give the queries named above an end (a WHERE or LIMIT on the recursion), or raise "replayTimeoutMs" if they are only slow');
   if (binary.length) out.push('restore the SQL text of the binary files named above, or remove them');
   if (base.length) out.push('fix the base schema files of "replayBase"');
+  if (fresh.length) {
+    out.push('make the SQL named above run on a fresh database after the migrations before it (tables a migration uses but no migration creates go in "replayBase")');
+  }
   if (rest > 0) {
     out.push(
       replay === 'once'

@@ -34,5 +34,14 @@ export async function run(args: ParsedArgs): Promise<number> {
   process.stderr.write(`loom-guard pre-push → ${remote}${url && url !== remote ? ` (${url})` : ''}\n`);
   const result = await runPushJob(cwd, targets, { what: 'pre-push', reporter });
   if (result.exitCode !== 0) reporter.error(refusalHint(result.targets));
+  // A build that ran (in place) left dep-info: pre-commit's shim learns the files read outside the crates.
+  const cargoRan = result.targets.some((t) => t.results.some((r) => (r.id === 'build' || r.id === 'test') && (r.status === 'pass' || r.status === 'fail')));
+  if (cargoRan) {
+    const { refreshStaleShim } = await import('../install.js');
+    const { repoPaths } = await import('../git.js');
+    await repoPaths(cwd)
+      .then((paths) => refreshStaleShim(paths, { cargoRan: true }))
+      .catch(() => false);
+  }
   return result.exitCode;
 }

@@ -102,8 +102,8 @@ export async function hookFindings(paths: RepoPaths): Promise<Finding[]> {
     findings.push(
       warn(
         `${hook} patterns`,
-        `${hook}'s no-op patterns are stale: a config, lint-staged config or Cargo.toml changed since they were written, and a commit touching only the new paths would skip its checks`,
-        'loom-guard install',
+        `${hook}'s no-op patterns are stale: a config, lint-staged config or Cargo.toml changed since they were written, or cargo's dep-info now shows other files read outside the crate folders, and a commit touching only the new paths would skip its checks`,
+        'loom-guard refresh-shim',
       ),
     );
   }

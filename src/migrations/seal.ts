@@ -1,7 +1,9 @@
 /*
  * The replay runs on an in-memory database and must touch no file. SQLite reaches the file system
- * from SQL only through ATTACH (which opens or creates a database file), DETACH (pairs with it) and
- * VACUUM INTO (which writes a copy); extension loading is off on both engines. On the WASM build an
+ * from SQL only through ATTACH (which opens or creates a database file), DETACH (pairs with it),
+ * VACUUM INTO (which writes a copy), load_extension() (off on both engines, but refused here
+ * first, so both say the same) and the deprecated PRAGMA temp_store_directory and
+ * data_store_directory (node:sqlite honours them; the WASM build refuses the folder). On the WASM build an
  * authorizer and SQLITE_LIMIT_ATTACHED 0 refuse them as well, but node:sqlite (Node 22) has neither,
  * so every statement is read here first with SQLite's own token rules: what sits in a comment, a
  * string literal or a quoted identifier is not a keyword, and a keyword is one wherever it stands.
@@ -82,8 +84,26 @@ export function* words(sql: string): Generator<Word> {
   }
 }
 
+/** Words after which `load_extension (` names a table, view, index or CTE with its columns, not a call. */
+const NAMES_FOLLOW = new Set(['TABLE', 'EXISTS', 'INTO', 'REFERENCES', 'ON', 'INDEX', 'VIEW', 'TRIGGER', 'TO', 'JOIN', 'FROM', 'UPDATE', 'WITH', 'RECURSIVE', ';']);
+
+/** The offset of the first character at or after `i` that is neither a blank nor in a comment. */
+function codeAfter(sql: string, i: number): number {
+  for (;;) {
+    while (i < sql.length && /\s/.test(sql[i] as string)) i++;
+    if (sql.startsWith('--', i)) {
+      const end = sql.indexOf('\n', i);
+      i = end < 0 ? sql.length : end + 1;
+    } else if (sql.startsWith('/*', i)) {
+      const end = sql.indexOf('*/', i + 2);
+      i = end < 0 ? sql.length : end + 2;
+    } else return i;
+  }
+}
+
 /**
- * The first statement in `sql` that would reach a file: ATTACH, DETACH or VACUUM … INTO. Each
+ * The first statement in `sql` that would reach a file: ATTACH, DETACH, VACUUM … INTO, PRAGMA
+ * temp_store_directory or data_store_directory, or a call of load_extension() wherever it stands. Each
  * statement's kind is its first keyword (after EXPLAIN [QUERY PLAN]); a statement starts at the
  * beginning and after every `;`, including those in a trigger body, where ATTACH cannot stand, so
  * reading one there only ever flags SQL SQLite would refuse anyway.
@@ -91,11 +111,19 @@ export function* words(sql: string): Generator<Word> {
 export function sealBreach(sql: string): SealBreach | null {
   let first: Word | null = null;
   let explain = 0;
+  let previous = ';';
   for (const w of words(sql)) {
+    const before = previous;
+    previous = w.text;
     if (w.text === ';') {
       first = null;
       explain = 0;
       continue;
+    }
+    // Anywhere in a statement: the extension loader opens a shared library named by a path. Off on
+    // both engines, each refusing it in its own words; this says the same thing on both.
+    if (w.text === 'LOAD_EXTENSION' && !NAMES_FOLLOW.has(before) && sql[codeAfter(sql, w.pos + w.text.length)] === '(') {
+      return { what: 'load_extension() loads a shared library from a file', offset: w.pos };
     }
     if (first === null) {
       if (explain === 0 && w.text === 'EXPLAIN') {
@@ -116,6 +144,10 @@ export function sealBreach(sql: string): SealBreach | null {
       continue;
     }
     if (first.text === 'VACUUM' && w.text === 'INTO') return { what: 'VACUUM INTO writes a database file', offset: first.pos };
+    // Deprecated, but still honoured by some builds: they point SQLite's own files at a folder.
+    if (first.text === 'PRAGMA' && (w.text === 'TEMP_STORE_DIRECTORY' || w.text === 'DATA_STORE_DIRECTORY')) {
+      return { what: `PRAGMA ${w.text.toLowerCase()} points SQLite's files at a folder`, offset: first.pos };
+    }
   }
   return null;
 }

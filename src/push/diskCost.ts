@@ -1,6 +1,7 @@
 import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ownerAlive, pushTreeRoots } from './pushTree.js';
+import { SHARED_MANIFEST } from './warmTarget.js';
 
 /*
  * What the private checkouts cost on disk, and `loom-guard cache prune`, which removes them (each
@@ -71,8 +72,20 @@ export async function pruneCheckouts(env: NodeJS.ProcessEnv = process.env): Prom
  * repository's own target/, or that there is none.
  */
 export async function diskCostLine(base: string, userTarget: string): Promise<string> {
-  const [mine, theirs] = await Promise.all([diskUsage(base), diskUsage(userTarget)]);
+  const [mine, theirs, shared] = await Promise.all([diskUsage(base), diskUsage(userTarget), sharedBytes(join(base, 'target'))]);
   if (!mine) return 'pre-push private checkout: none yet (pushes so far ran in place, or none ran)';
   const share = theirs ? ` (${Math.round((100 * mine) / theirs)}% of target/, ${humanBytes(theirs)})` : '';
-  return `pre-push private checkout: ${humanBytes(mine)} in ${base}${share}; loom-guard cache prune frees it`;
+  const linked = shared ? `, besides ${humanBytes(shared)} of target/'s third-party libraries it uses through symlinks` : '';
+  return `pre-push private checkout: ${humanBytes(mine)} in ${base}${share}${linked}; loom-guard cache prune frees it`;
+}
+
+/** The bytes of the user's files the private target still reaches through its symlinks (warmTarget.ts). */
+async function sharedBytes(target: string): Promise<number> {
+  const manifest = await readFile(join(target, SHARED_MANIFEST), 'utf8').then((t) => JSON.parse(t) as Record<string, { size?: number }>, () => null);
+  if (!manifest) return 0;
+  let total = 0;
+  for (const [rel, entry] of Object.entries(manifest)) {
+    if ((await lstat(join(target, rel)).catch(() => null))?.isSymbolicLink()) total += entry.size ?? 0;
+  }
+  return total;
 }

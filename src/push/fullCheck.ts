@@ -196,7 +196,7 @@ export class FullChecker {
     return {
       scope: { workspace: false, crates: rule.affected },
       fmtScope: { workspace: false, crates: rule.changed },
-      label: `${crateList(rule.affected)} affected ${since}`,
+      label: `${crateList(rule.affected)} affected ${since}${rule.because ? ` (${rule.because})` : ''}`,
       fmtLabel: rule.changed.length ? `${crateList(rule.changed)} changed ${since}` : `no crate holds a file changed ${since}`,
     };
   }

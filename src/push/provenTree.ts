@@ -5,7 +5,8 @@ import type { Reporter } from '../report.js';
 import type { ExternalState } from './cache.js';
 import { externalsFingerprint, findExternals, relativeTo } from './externals.js';
 import { inWorkingTree, whyNotInPlace, type InPlaceState } from './inPlace.js';
-import { warmIfCold } from './warmTarget.js';
+import { alignMtimes } from './alignMtimes.js';
+import { checkShared, warmIfCold } from './warmTarget.js';
 import { lockPushTree, preparePushTree, pruneOrphans, removeLegacyPushTree, type PushTreeLayout } from './pushTree.js';
 
 /*
@@ -88,12 +89,24 @@ export async function inProvenTree<R>(options: ProvenTreeOptions, work: (cwd: st
     reporter.note(
       `full check of ${subject}: in the private checkout ${layout.tree} (not in place: ${inPlace.why}; ${rebuilt ? 'checked out afresh' : 'updated'} and verified in ${ms}ms)`,
     );
-    const warm = await warmIfCold(paths.root, layout.tree, layout.target, baseEnv).catch((error: Error) => {
+    const waiting = (lockFile: string) => reporter.note(`waiting for the cargo build running in your target folder (its lock ${lockFile}) before taking its units`);
+    const warm = await warmIfCold(paths.root, layout.tree, layout.target, baseEnv, waiting).catch((error: Error) => {
       reporter.warn(`could not seed the private checkout's target folder from yours (${error.message}): it builds every crate itself this once`);
       return null;
     });
     if (warm) {
-      reporter.note(`the private checkout's target folder starts from yours: ${warm.packages} third-party crates (${(warm.bytes / 2 ** 20).toFixed(0)} MB copied), so only workspace members compile`);
+      // Only now, with the members' units just taken from the user's target: against units of any
+      // other origin, an older time could pass off another content's build as fresh.
+      const aligned = warm.members ? await alignMtimes(paths.root, layout.tree, tree).catch(() => 0) : 0;
+      const members = aligned ? ` and ${warm.members} workspace crates (cargo rebuilds what your working tree does not hold)` : '';
+      const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+      const how = warm.lock === 'timed out' ? "; cargo's lock on yours stayed busy, so the copy was verified instead" : warm.lock === 'no flock' ? "; without flock(1) to take cargo's lock, the copy was verified instead" : '';
+      reporter.note(
+        `the private checkout's target folder starts from yours: ${warm.packages} third-party crates${members} (${mb(warm.bytes)} MB copied, ${mb(warm.sharedBytes)} MB of third-party libraries shared by symlink${how})`,
+      );
+    } else {
+      const rebuilt = await checkShared(layout.target).catch(() => 0);
+      if (rebuilt) reporter.note(`${rebuilt} third-party unit${rebuilt === 1 ? '' : 's'} changed in your target folder since the private checkout shared ${rebuilt === 1 ? 'it' : 'them'}: rebuilt there`);
     }
     const env: NodeJS.ProcessEnv = { ...baseEnv, CARGO_TARGET_DIR: layout.target };
     for (const key of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE']) delete env[key];

@@ -40,12 +40,10 @@ export function statementArb(outside, { hostile = true } = {}) {
     fc.tuple(kw('VACUUM'), gap, maybe('main '), kw('INTO'), gap, path).map(([k, g, m, into, g2, p]) => `${k}${g}${m}${into}${g2}'${p}';`),
     fc.tuple(maybe('EXPLAIN '), kw('DETACH'), maybe(' DATABASE'), n).map(([e, k, d, i]) => `${e}${k}${d} x${i};`),
     fc.tuple(kw('EXPLAIN'), maybe(' QUERY PLAN'), gap, kw('VACUUM'), gap, path).map(([e, q, g, k, g2, p]) => `${e}${q}${g}${k} INTO${g2}'${p}';`),
+    fc.tuple(fc.constantFrom('load_extension', 'LOAD_EXTENSION'), gap, path).map(([f, g, p]) => `SELECT ${f}${g}('${p}');`),
+    fc.tuple(fc.constantFrom('temp_store_directory', 'main.data_store_directory', 'TEMP_STORE_DIRECTORY'), fc.constantFrom(` = '${outside}'`, `('${outside}')`, '')).map(([p, v]) => `PRAGMA ${p}${v};`),
   );
-  const reach = fc.oneof(
-    path.map((p) => `SELECT load_extension('${p}');`),
-    fc.constant(`PRAGMA temp_store_directory = '${outside}';`),
-    fc.constant('PRAGMA temp_store = FILE;'),
-  );
+  const reach = fc.constant('PRAGMA temp_store = FILE;');
   const unbounded = fc.oneof(
     fc.constant('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c;'),
     fc.tuple(table, column).map(([t, c]) => `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) INSERT INTO ${t} (${c}) SELECT x FROM c;`),
