@@ -79,14 +79,12 @@ function pushEdit(side) {
   };
 }
 
-export async function versus(baseline, { commitRounds = 5, pushRounds = 5, headCli = CLI } = {}) {
-  const baseCli = join(resolve(baseline), 'dist/cli.js');
-  const CLI = headCli;
-  const out = {};
+/** The pre-commit rows: one crate staged, single-pass on both builds and parallel on this one. */
+async function commitSection(baseCli, headCli, rounds) {
   const sides = {
     base: { ...(await setup(baseCli, 120, 'single-pass')), label: 'baseline' },
-    head: { ...(await setup(CLI, 120, 'single-pass')), label: 'this build' },
-    parallel: { ...(await setup(CLI, 120, 'parallel')), label: 'this build' },
+    head: { ...(await setup(headCli, 120, 'single-pass')), label: 'this build' },
+    parallel: { ...(await setup(headCli, 120, 'parallel')), label: 'this build' },
   };
   try {
     const contenders = {
@@ -95,20 +93,31 @@ export async function versus(baseline, { commitRounds = 5, pushRounds = 5, headC
       'this build pre-commit (parallel)': preCommit(sides.parallel, 'parallel'),
     };
     alternate(contenders, 1);
-    const samples = alternate(contenders, commitRounds);
-    out.preCommit = { samples, medians: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])) };
+    const samples = alternate(contenders, rounds);
+    return { samples, medians: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])) };
   } finally {
     for (const s of Object.values(sides)) rmSync(join(s.dir, '..'), { recursive: true, force: true });
   }
+}
+
+export async function versus(baseline, { commitRounds = 5, pushRounds = 5, hitRounds = 5, headCli = CLI } = {}) {
+  const baseCli = join(resolve(baseline), 'dist/cli.js');
+  const CLI = headCli;
+  // Rounds of 0 leave the pre-commit section out (the cache-hit row alone is quick to repeat often).
+  const out = { preCommit: commitRounds > 0 ? await commitSection(baseCli, CLI, commitRounds) : { samples: {}, medians: {} } };
   const push = { base: { ...(await setup(baseCli, 40)), label: 'baseline' }, head: { ...(await setup(CLI, 40)), label: 'this build' } };
   try {
     const contenders = { 'baseline pre-push (affected)': pushEdit(push.base), 'this build pre-push (affected)': pushEdit(push.head) };
     alternate(contenders, 1); // cold: the workspace, not counted
     push.base.warm = push.head.warm = true;
-    const samples = alternate(contenders, pushRounds);
+    const samples = pushRounds > 0 ? alternate(contenders, pushRounds) : {};
     const hits = { 'baseline pre-push, cache hit': [], 'this build pre-push, cache hit': [] };
-    for (let i = 0; i < 5; i++) {
-      for (const [name, side] of [['baseline pre-push, cache hit', push.base], ['this build pre-push, cache hit', push.head]]) {
+    // The first hit of each side primes the verdict cache's own files: not counted.
+    for (const side of [push.base, push.head]) prePush(side, /\(cached\)/);
+    for (let i = 0; i < hitRounds; i++) {
+      const pair = [['baseline pre-push, cache hit', push.base], ['this build pre-push, cache hit', push.head]];
+      // Each goes first every other round: the one after another run may meet a warmer page cache.
+      for (const [name, side] of i % 2 ? pair.reverse() : pair) {
         hits[name].push(prePush(side, /\(cached\)/));
       }
     }
@@ -123,17 +132,19 @@ export async function versus(baseline, { commitRounds = 5, pushRounds = 5, headC
 if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
   const baseline = process.argv[2];
   if (!baseline) {
-    console.error('usage: node bench/versus.mjs <built checkout of the baseline commit> [rounds]');
+    console.error('usage: node bench/versus.mjs <built checkout of the baseline commit> [rounds] [built checkout to use as this build]; LOOM_GUARD_BENCH_HITS=<n> cache-hit pushes per build (5)');
     process.exit(2);
   }
   const rounds = Number(process.argv[3] ?? 5);
   const headCli = process.argv[4] ? join(resolve(process.argv[4]), 'dist/cli.js') : CLI;
-  const r = await versus(baseline, { commitRounds: rounds, pushRounds: rounds, headCli });
+  // LOOM_GUARD_BENCH_HITS=<n>: that many cache-hit pushes per build instead of 5.
+  const hitRounds = Number(process.env.LOOM_GUARD_BENCH_HITS ?? 5);
+  const r = await versus(baseline, { commitRounds: rounds, pushRounds: rounds, hitRounds, headCli });
   console.log(JSON.stringify(r, null, 2));
   const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
   const m = { ...r.preCommit.medians, ...r.prePush.medians };
   const ratio = (a, b) => `${(m[a] / m[b]).toFixed(3)}×`;
-  console.log(`pre-commit single-pass: baseline ${s(m['baseline pre-commit (single-pass)'])}, this build ${s(m['this build pre-commit (single-pass)'])} (${ratio('this build pre-commit (single-pass)', 'baseline pre-commit (single-pass)')}); parallel ${s(m['this build pre-commit (parallel)'])} (${ratio('this build pre-commit (parallel)', 'baseline pre-commit (single-pass)')})`);
-  console.log(`pre-push affected: baseline ${s(m['baseline pre-push (affected)'])}, this build ${s(m['this build pre-push (affected)'])} (${ratio('this build pre-push (affected)', 'baseline pre-push (affected)')})`);
+  if (rounds > 0) console.log(`pre-commit single-pass: baseline ${s(m['baseline pre-commit (single-pass)'])}, this build ${s(m['this build pre-commit (single-pass)'])} (${ratio('this build pre-commit (single-pass)', 'baseline pre-commit (single-pass)')}); parallel ${s(m['this build pre-commit (parallel)'])} (${ratio('this build pre-commit (parallel)', 'baseline pre-commit (single-pass)')})`);
+  if (rounds > 0) console.log(`pre-push affected: baseline ${s(m['baseline pre-push (affected)'])}, this build ${s(m['this build pre-push (affected)'])} (${ratio('this build pre-push (affected)', 'baseline pre-push (affected)')})`);
   console.log(`pre-push cache hit: baseline ${s(m['baseline pre-push, cache hit'])}, this build ${s(m['this build pre-push, cache hit'])} (${ratio('this build pre-push, cache hit', 'baseline pre-push, cache hit')})`);
 }
