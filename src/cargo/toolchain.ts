@@ -68,6 +68,10 @@ export async function resolveToolchain(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ToolchainDecision | null> {
   if (env.RUSTUP_TOOLCHAIN) return { toolchain: env.RUSTUP_TOOLCHAIN, source: 'RUSTUP_TOOLCHAIN' };
+  // The commit's files are asked for (a git process each) while the settings are read: this
+  // decision stands before `rustc -vV` on every push, cache hits included.
+  const atRootFiles = new Map(FILES.map((name) => [name, atRoot(name)] as const));
+  for (const pending of atRootFiles.values()) pending.catch(() => undefined);
   const settings = await readSettings(env);
   if (!settings) return null;
   const overrides = settings.overrides && typeof settings.overrides === 'object' ? settings.overrides : {};
@@ -76,7 +80,7 @@ export async function resolveToolchain(
     if (typeof override === 'string' && override) return { toolchain: override, source: `rustup override for ${dir}` };
     // rustup prefers the legacy `rust-toolchain` when both exist.
     for (const name of FILES) {
-      const text = dir === realRoot ? await atRoot(name) : await readFile(join(dir, name), 'utf8').catch(() => null);
+      const text = dir === realRoot ? await (atRootFiles.get(name) ?? atRoot(name)) : await readFile(join(dir, name), 'utf8').catch(() => null);
       const named = text === null ? null : toolchainOfFile(text, dir);
       if (named) return { toolchain: named, source: dir === realRoot ? name : join(dir, name) };
     }
