@@ -9,7 +9,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Repo, sh, tempDir, cleanEnv, ROOT } from './helpers/repo.mjs';
 
-const { resolveToolchain, toolchainOfFile } = await import(join(ROOT, 'dist/cargo/toolchain.js'));
+const { resolveToolchain, toolchainOfFile, parseSimpleSettings } = await import(join(ROOT, 'dist/cargo/toolchain.js'));
+const { parse: parseToml } = await import('smol-toml');
 
 const realHome = process.env.RUSTUP_HOME ?? join(homedir(), '.rustup');
 const rustupHome = tempDir('loom-guard-rustup-');
@@ -40,6 +41,21 @@ const remote = tempDir('loom-guard-remote-');
 sh('git', ['init', '-q', '--bare', remote]);
 repo.git('remote', 'add', 'origin', remote);
 const push = (...args) => repo.tryGit(['push', ...args], { env });
+
+test('rustup settings read line by line agree with the TOML parser, or hand over to it', () => {
+  const texts = [
+    'version = "12"\ndefault_toolchain = "stable-x86_64-unknown-linux-gnu"\nprofile = "default"\n\n[overrides]\n',
+    '# comment\ndefault_toolchain = "stable" # trailing\n[overrides]\n"/home/u/a b" = "nightly"\n"/q/\\"x\\"" = "1.80.0"\n',
+    'default_toolchain = "x"\n[other]\ndefault_toolchain = "y"\n',
+  ];
+  for (const text of texts) {
+    const full = parseToml(text);
+    const plain = (v) => JSON.parse(JSON.stringify(v));
+    assert.equal(plain(parseSimpleSettings(text)), plain({ default_toolchain: full.default_toolchain, overrides: full.overrides ?? {} }), text);
+  }
+  // Anything else (arrays, numbers, multi-line strings, TOML's \U escape) goes to the TOML parser.
+  for (const text of ['pgp_keys = []\n', 'version = 12\n', "k = '''a'''\n", '[overrides]\n"/\\U0001F600" = "x"\n']) assert.is(parseSimpleSettings(text), null, text);
+});
 
 test('rustup order: override before the toolchain file, the commit\'s file before the default', async () => {
   const root = realpathSync(repo.dir);

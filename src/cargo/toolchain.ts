@@ -31,9 +31,45 @@ function rustupHome(env: NodeJS.ProcessEnv): string {
   return join(env.HOME && isAbsolute(env.HOME) ? env.HOME : homedir(), '.rustup');
 }
 
+const SIMPLE_LINE = /^(?:([A-Za-z0-9_-]+)|("(?:[^"\\]|\\.)*"))\s*=\s*("(?:[^"\\]|\\.)*")\s*(?:#.*)?$/;
+
+/**
+ * rustup's own settings.toml: string keys and values, a `[overrides]` table. Read line by line,
+ * since this runs before `rustc -vV` on every push and a TOML parser costs an import; null when a
+ * line is anything else, and the whole parser reads it.
+ */
+export function parseSimpleSettings(text: string): RustupSettings | null {
+  const settings: RustupSettings = {};
+  const overrides: Record<string, unknown> = {};
+  let table = '';
+  try {
+    for (const raw of text.split('\n')) {
+      const line = raw.trim();
+      if (!line || line.startsWith('#')) continue;
+      const header = /^\[([A-Za-z0-9_.-]+)\]\s*(?:#.*)?$/.exec(line);
+      if (header) {
+        table = header[1] as string;
+        continue;
+      }
+      const m = SIMPLE_LINE.exec(line);
+      if (!m) return null;
+      const key = m[1] ?? (JSON.parse(m[2] as string) as string);
+      const value = JSON.parse(m[3] as string) as string;
+      if (table === 'overrides') overrides[key] = value;
+      else if (!table && key === 'default_toolchain') settings.default_toolchain = value;
+    }
+  } catch {
+    return null; // an escape JSON does not know (TOML's \U): the whole parser
+  }
+  settings.overrides = overrides;
+  return settings;
+}
+
 async function readSettings(env: NodeJS.ProcessEnv): Promise<RustupSettings | null> {
   const text = await readFile(join(rustupHome(env), 'settings.toml'), 'utf8').catch(() => null);
   if (text === null) return null;
+  const simple = parseSimpleSettings(text);
+  if (simple) return simple;
   const { parse } = await import('smol-toml');
   try {
     return parse(text) as RustupSettings;

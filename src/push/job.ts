@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import kleur from 'kleur';
 import { loadConfig, type Config } from '../config.js';
-import { BlobReader, git, repoPaths, type RepoPaths } from '../git.js';
+import { BlobReader, commitSource, repoPaths, type RepoPaths } from '../git.js';
 import { resolveToolchain, type ToolchainDecision } from '../cargo/toolchain.js';
 import { Reporter, type CheckResult } from '../report.js';
 import { announceSkips } from '../runChecks.js';
@@ -61,13 +61,14 @@ export async function runPushJob(
   const paths = await repoPaths(cwd);
   const { config } = await loadConfig(paths.root);
   const layout = await pushTreeLayout(paths);
-  const contextFor = verdictContexts(paths, config, layout, reporter);
+  // One `git cat-file --batch` for the run, the toolchain files of each pushed commit included.
+  const reader = new BlobReader(paths.root);
+  const contextFor = verdictContexts(paths, config, layout, reporter, reader);
   // Started now, so that `rustc -vV` and `cargo -V` run while the per-commit rules do.
   for (const t of targets) if (t.tip) contextFor(t.tip, false).catch(() => undefined);
   const full = new FullChecker({ paths, config, reporter, skip, contextFor, layout });
   // A whole tree is checked on the whole workspace, whatever pushScope says for pushes.
   const wholeFull = targets.some((t) => t.whole) ? new FullChecker({ paths, config: { ...config, pushScope: 'workspace' }, reporter, skip, contextFor, layout }) : full;
-  const reader = new BlobReader(paths.root);
   const outcomes: TargetOutcome[] = [];
   const checkedCommits = new Set<string>();
   try {
@@ -117,15 +118,12 @@ export async function runPushJob(
  * the git dir (small, per repository); its fingerprint is taken for the private checkout's place,
  * which in place is only used when it reads the same config files.
  */
-function verdictContexts(paths: RepoPaths, config: Config, layout: PushTreeLayout, reporter: Reporter): (commit: string, announce?: boolean) => Promise<VerdictContext> {
+function verdictContexts(paths: RepoPaths, config: Config, layout: PushTreeLayout, reporter: Reporter, reader: BlobReader): (commit: string, announce?: boolean) => Promise<VerdictContext> {
   const byCommit = new Map<string, Promise<VerdictContext & { decision: ToolchainDecision | null }>>();
   const byToolchain = new Map<string, VerdictContext>();
   const told = new Set<string>();
   const decide = async (commit: string): Promise<VerdictContext & { decision: ToolchainDecision | null }> => {
-    const blob = async (name: string) => {
-      const shown = await git(paths.root, ['cat-file', 'blob', `${commit}:${name}`]);
-      return shown.exitCode === 0 ? shown.stdout.toString('utf8') : null;
-    };
+    const blob = (name: string) => reader.readText(commitSource(commit), name);
     const decision = await resolveToolchain(layout.realRoot, blob);
     const key = decision?.toolchain ?? '';
     let context = byToolchain.get(key);
