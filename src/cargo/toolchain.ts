@@ -92,7 +92,8 @@ export function toolchainOfFile(text: string, folder: string): string | null {
   return null;
 }
 
-const FILES = ['rust-toolchain', 'rust-toolchain.toml'];
+export const TOOLCHAIN_FILES = ['rust-toolchain', 'rust-toolchain.toml'];
+const FILES = TOOLCHAIN_FILES;
 
 /**
  * Decides the toolchain for `commit` of the repository whose real path is `realRoot`.

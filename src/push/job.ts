@@ -1,8 +1,9 @@
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import kleur from 'kleur';
 import { loadConfig, type Config } from '../config.js';
 import { BlobReader, commitSource, repoPaths, type RepoPaths } from '../git.js';
-import { resolveToolchain, type ToolchainDecision } from '../cargo/toolchain.js';
+import { resolveToolchain, TOOLCHAIN_FILES, type ToolchainDecision } from '../cargo/toolchain.js';
 import { Reporter, type CheckResult } from '../report.js';
 import { announceSkips } from '../runChecks.js';
 import { withOnly } from '../skip.js';
@@ -122,9 +123,7 @@ function verdictContexts(paths: RepoPaths, config: Config, layout: PushTreeLayou
   const byCommit = new Map<string, Promise<VerdictContext & { decision: ToolchainDecision | null }>>();
   const byToolchain = new Map<string, VerdictContext>();
   const told = new Set<string>();
-  const decide = async (commit: string): Promise<VerdictContext & { decision: ToolchainDecision | null }> => {
-    const blob = (name: string) => reader.readText(commitSource(commit), name);
-    const decision = await resolveToolchain(layout.realRoot, blob);
+  const contextOf = (decision: ToolchainDecision | null): VerdictContext => {
     const key = decision?.toolchain ?? '';
     let context = byToolchain.get(key);
     if (!context) {
@@ -134,7 +133,16 @@ function verdictContexts(paths: RepoPaths, config: Config, layout: PushTreeLayou
       context = { cache: new PushCache(join(paths.commonDir, 'loom-guard'), fingerprint), env };
       byToolchain.set(key, context);
     }
-    return { ...context, decision };
+    return context;
+  };
+  const decide = async (commit: string): Promise<VerdictContext & { decision: ToolchainDecision | null }> => {
+    // Where the working tree has no toolchain file at its root, the pushed commit almost surely has
+    // none either: the fingerprint of that decision (`rustc -vV`, `cargo -V`) starts while git
+    // answers for the commit. The decision itself always waits for the commit's own files.
+    const inTree = await Promise.all(TOOLCHAIN_FILES.map((name) => access(join(paths.root, name)).then(() => true, () => false)));
+    if (!inTree.some(Boolean)) contextOf(await resolveToolchain(layout.realRoot, async () => null));
+    const decision = await resolveToolchain(layout.realRoot, (name) => reader.readText(commitSource(commit), name));
+    return { ...contextOf(decision), decision };
   };
   return async (commit, announce = true) => {
     let found = byCommit.get(commit);
