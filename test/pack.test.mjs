@@ -13,7 +13,9 @@ if (offline) process.stdout.write('pack.test: LOOM_GUARD_TEST_OFFLINE is set: sk
 
 (offline ? test.skip : test)('npm pack yields a tarball that installs into another repository and commits through its hooks', () => {
   const packDir = tempDir('loom-guard-pack-');
-  const packed = sh('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: ROOT });
+  // --ignore-scripts: `prepare` would rebuild dist/ while the other worker's tests import it (a CI run
+  // saw an empty dist/isolate/index.js: "withStagedTree is not a function"); `npm test` built it already.
+  const packed = sh('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', packDir], { cwd: ROOT });
   assert.is(packed.code, 0, packed.out);
   const tarball = join(packDir, readdirSync(packDir).find((f) => f.endsWith('.tgz')));
 
