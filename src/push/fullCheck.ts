@@ -2,18 +2,15 @@ import type { CheckId } from '../checkIds.js';
 import { cargoTipIds } from '../checks/definitions.js';
 import type { Config } from '../config.js';
 import { git, gitText, type RepoPaths } from '../git.js';
-import { affectedCrates } from '../cargo/affected.js';
-import { cargoMetadata, type CrateSelection, type WorkspaceCrate } from '../cargo/crates.js';
-import { loadDepInfo, repoRelative, targetDirOf } from '../cargo/depInfo.js';
-import { runCargo } from '../cargo/runner.js';
+import type { CrateSelection, WorkspaceCrate } from '../cargo/crates.js';
 import { describeSelection, packageArgs, tail } from '../cargo/steps.js';
-import { Progress } from '../progress.js';
 import { colourEnabled, type CheckResult, type Reporter } from '../report.js';
 import { isSkipped, type SkipRequest } from '../skip.js';
 import type { PushCache } from './cache.js';
 import { externalsFingerprint } from './externals.js';
-import { inProvenTree, type ProvenRun } from './provenTree.js';
-import { readOfExtras, type InPlaceState } from './inPlace.js';
+// What runs cargo is imported when a step runs: a cache-hit push (most pushes) needs none of it.
+import type { ProvenRun } from './provenTree.js';
+import type { InPlaceState } from './inPlace.js';
 import type { PushTreeLayout } from './pushTree.js';
 
 /*
@@ -93,8 +90,9 @@ export class FullChecker {
   /** Runs (or recalls) the full check on `commit`, reporting one line per step. */
   async check(commit: string, label: string): Promise<FullCheckOutcome> {
     const { paths, reporter, skip } = this.options;
-    const { cache, env } = await this.options.contextFor(commit);
-    const tree = (await gitText(paths.root, ['rev-parse', `${commit}^{tree}`])).trim();
+    // The tree is asked while the toolchain decision waits for the commit's files.
+    const [{ cache, env }, treeOut] = await Promise.all([this.options.contextFor(commit), gitText(paths.root, ['rev-parse', `${commit}^{tree}`])]);
+    const tree = treeOut.trim();
     const active = FULL_STEPS.filter((s) => !isSkipped(skip, s));
     const results = new Map<FullStep, CheckResult>();
     for (const s of FULL_STEPS) if (!active.includes(s)) results.set(s, { id: s, status: 'skip', summary: `skipped (${skip.source})` });
@@ -138,6 +136,7 @@ export class FullChecker {
     const subject = (await git(paths.root, ['log', '-1', '--format=%h %s', commit])).stdout.toString('utf8').trim();
     this.last = null;
     const prove = (cwd: string, env: NodeJS.ProcessEnv, extras: InPlaceState['extras']) => this.provenUnread(cwd, env, extras);
+    const { inProvenTree } = await import('./provenTree.js');
     return inProvenTree({ paths, layout, reporter, commit, tree, subject, prove, env: baseEnv }, (cwd, env) => this.cargoSteps(cwd, env, steps, tree, base));
   }
 
@@ -147,6 +146,7 @@ export class FullChecker {
    * its records, and none of them may name an extra (inPlace.ts, readOfExtras).
    */
   private async provenUnread(cwd: string, env: NodeJS.ProcessEnv, extras: InPlaceState['extras']): Promise<string | null> {
+    const [{ cargoMetadata }, { loadDepInfo, repoRelative, targetDirOf }, { readOfExtras }] = await Promise.all([import('../cargo/crates.js'), import('../cargo/depInfo.js'), import('./inPlace.js')]);
     const members = this.last?.members ?? (await cargoMetadata(cwd).catch(() => null));
     if (!members) return 'cargo metadata failed, so no dep-info shows what the build read';
     const targetDir = await targetDirOf(cwd, env);
@@ -180,6 +180,7 @@ export class FullChecker {
     if (!base) return workspace('');
     const since = `since ${base.commit.slice(0, 7)}`;
     const diff = await gitText(this.options.paths.root, ['diff-tree', '-r', '--no-renames', '--name-only', '-z', base.tree, tree]);
+    const [{ cargoMetadata }, { loadDepInfo, targetDirOf }, { affectedCrates }] = await Promise.all([import('../cargo/crates.js'), import('../cargo/depInfo.js'), import('../cargo/affected.js')]);
     const members = await cargoMetadata(cwd).catch(() => null);
     // cargo reports a broken manifest itself, on the workspace.
     if (!members) return workspace('');
@@ -209,6 +210,7 @@ export class FullChecker {
       return new Map(steps.map((s) => [s, { id: s, status: 'pass', summary: label } as CheckResult]));
     }
     const describe = (step: FullStep) => (step === 'fmt' ? fmtLabel : label);
+    const [{ runCargo }, { Progress }] = await Promise.all([import('../cargo/runner.js'), import('../progress.js')]);
     return runCargo({
       cwd,
       env,

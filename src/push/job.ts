@@ -52,16 +52,15 @@ export interface PushJobResult {
 export async function runPushJob(
   cwd: string,
   targets: PushTarget[],
-  options: { what: string; reporter?: Reporter; out?: (text: string) => void; only?: ReadonlySet<CheckId> },
+  options: { what: string; reporter?: Reporter; out?: (text: string) => void; only?: ReadonlySet<CheckId>; paths?: Promise<RepoPaths> },
 ): Promise<PushJobResult> {
   const started = performance.now();
   const reporter = options.reporter ?? new Reporter();
   const out = options.out ?? ((text: string) => void process.stderr.write(text));
   const skip = withOnly(announceSkips(reporter), options.only);
   if (skip.all) return { exitCode: 0, targets: [] };
-  const paths = await repoPaths(cwd);
-  const { config } = await loadConfig(paths.root);
-  const layout = await pushTreeLayout(paths);
+  const paths = await (options.paths ?? repoPaths(cwd));
+  const [{ config }, layout] = await Promise.all([loadConfig(paths.root), pushTreeLayout(paths)]);
   // One `git cat-file --batch` for the run, the toolchain files of each pushed commit included.
   const reader = new BlobReader(paths.root);
   const contextFor = verdictContexts(paths, config, layout, reporter, reader);

@@ -1,5 +1,5 @@
 import { GuardError } from '../errors.js';
-import { git, gitText } from '../git.js';
+import { git, gitText, resolveCommit } from '../git.js';
 
 /*
  * What a push sends, from the ref lines git writes on the pre-push hook's stdin:
@@ -97,31 +97,31 @@ async function isCommitKnown(cwd: string, sha: string): Promise<boolean> {
   return result.exitCode === 0;
 }
 
-/** The plan for each line, asking git whether each remote sha is known here. */
-export async function planPushes(cwd: string, remote: string, lines: PushLine[]): Promise<PushPlan[]> {
-  const plans: PushPlan[] = [];
-  for (const line of lines) {
-    const known = ZERO_SHA.test(line.remoteSha) ? false : await isCommitKnown(cwd, line.remoteSha);
-    plans.push(planPush(line, remote, known));
-  }
-  return plans;
+/**
+ * Each line's plan, tip and pushed commits. Per line, whether the remote sha is known and which
+ * commit the local sha names are asked at once; only the listing waits for both. Lines run side by
+ * side: a cache-hit push is mostly these few git calls.
+ */
+export async function resolvePushes(cwd: string, remote: string, lines: PushLine[]): Promise<Array<{ plan: PushPlan; tip: string | null; commits: PushedCommit[] }>> {
+  return Promise.all(
+    lines.map(async (line) => {
+      const [known, tip] = await Promise.all([
+        ZERO_SHA.test(line.remoteSha) ? false : isCommitKnown(cwd, line.remoteSha),
+        ZERO_SHA.test(line.localSha) ? null : resolveCommit(cwd, line.localSha),
+      ]);
+      const plan = planPush(line, remote, known);
+      return { plan, tip, commits: await pushedCommits(cwd, plan, tip) };
+    }),
+  );
 }
 
 /**
- * The commit a pushed ref points at (a tag is peeled), or null when it names no commit (a tag of
- * a tree or blob: nothing cargo could build).
+ * The commits a ref pushes, oldest first, each with its first parent. `tip` is the commit the
+ * local sha names (a tag peeled), or null when it names none (a tag of a tree or blob: nothing cargo
+ * could build, nothing listed).
  */
-export async function tipCommit(cwd: string, plan: PushPlan): Promise<string | null> {
-  if (plan.kind === 'delete') return null;
-  const result = await git(cwd, ['rev-parse', '--verify', '--quiet', `${plan.line.localSha}^{commit}`]);
-  return result.exitCode === 0 ? result.stdout.toString('utf8').trim() : null;
-}
-
-/** The commits a ref pushes, oldest first, each with its first parent. */
-export async function pushedCommits(cwd: string, plan: PushPlan): Promise<PushedCommit[]> {
-  if (!plan.revList) return [];
-  const tip = await tipCommit(cwd, plan);
-  if (!tip) return [];
+export async function pushedCommits(cwd: string, plan: PushPlan, tip: string | null): Promise<PushedCommit[]> {
+  if (!plan.revList || !tip) return [];
   // rev-list peels tags itself, but a tag of a non-commit would make it list trees: ask for the commit.
   const args = [tip, ...plan.revList.slice(1)];
   const out = await gitText(cwd, ['rev-list', '--reverse', '--topo-order', '--parents', ...args, '--']);
