@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { GuardError } from './errors.js';
@@ -133,6 +134,9 @@ export const INDEX: Source = { kind: 'index' };
 export const WORKTREE: Source = { kind: 'worktree' };
 export const commitSource = (rev: string): Source => ({ kind: 'commit', rev });
 
+/** From this size on, a blob whose working-tree file has the same id is read from disk (BlobReader). */
+const LARGE_FILE = 2 << 20;
+
 /**
  * Reads blobs through one long-lived `git cat-file --batch` process, so reading a hundred files
  * costs one process, not a hundred. Requests are answered in order.
@@ -155,7 +159,30 @@ export class BlobReader {
       });
     }
     const spec = source.kind === 'index' ? `:${path}` : `${source.rev}:${path}`;
+    if (!spec.includes('\n')) {
+      const size = await stat(join(this.cwd, path)).then((st) => (st.isFile() ? st.size : 0), () => 0);
+      if (size >= LARGE_FILE) return (await this.fromWorkingTree(spec, path)) ?? this.request(spec);
+    }
     return this.request(spec);
+  }
+
+  /**
+   * A large blob (a generated Cargo.nix of tens of MB) costs seconds through the pipe on a busy
+   * machine: git inflates it, Node gathers it in chunks and joins them. When the working-tree file
+   * holds the very same bytes, which is usual for a committed or staged Cargo.nix, it is read from
+   * disk instead: its git blob id, computed here over the bytes read, must equal the id git gives
+   * for `spec`, so what is returned is the blob whatever happens to the file meanwhile.
+   */
+  private async fromWorkingTree(spec: string, path: string): Promise<Buffer | null> {
+    const [id, bytes] = await Promise.all([
+      git(this.cwd, ['rev-parse', '--verify', '--quiet', spec]).then((r) => (r.exitCode === 0 ? r.stdout.toString('utf8').trim() : null)),
+      readFile(join(this.cwd, path)).catch(() => null),
+    ]);
+    if (!id || !bytes) return null;
+    const algorithm = id.length === 64 ? 'sha256' : id.length === 40 ? 'sha1' : null;
+    if (!algorithm) return null;
+    const own = createHash(algorithm).update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+    return own === id ? bytes : null;
   }
 
   async readText(source: Source, path: string): Promise<string | null> {

@@ -57,7 +57,8 @@ export interface GatherOptions {
 export async function gatherNixSync(o: GatherOptions): Promise<NixSyncInput | null> {
   // Started together: listing the resources is a git process of its own, the reads share cat-file.
   const [nixNew, lockNew, resourcesNew] = await Promise.all([
-    o.reader.readText(o.target, CARGO_NIX),
+    // Bytes: the rule decodes them only when it must (rules.ts).
+    o.reader.read(o.target, CARGO_NIX),
     o.reader.read(o.target, CARGO_LOCK),
     readResources(o.reader, o.root, o.target, o.matches),
   ]);
@@ -88,11 +89,13 @@ export async function gatherNixSync(o: GatherOptions): Promise<NixSyncInput | nu
   const resourcesChanged = o.changes.some((c) => o.matches(c.path) || (c.oldPath !== undefined && o.matches(c.oldPath)));
   const resourcesOld = !resourcesChanged ? resourcesNew : base ? await readResources(o.reader, o.root, base, o.matches) : [];
   const lockOld = await readBase(CARGO_LOCK);
-  const nixOld = await readBase(CARGO_NIX);
+  // Not among the changes: the very bytes read above, not read again.
+  const nixTouched = o.changes.some((c) => c.path === CARGO_NIX || c.oldPath === CARGO_NIX);
+  const nixOld = nixTouched ? await readBase(CARGO_NIX) : nixNew;
   return {
     compare: true,
     lock: { old: lockOld, new: lockNew },
-    nix: { old: nixOld === null ? null : nixOld.toString('utf8'), new: nixNew },
+    nix: { old: nixOld, new: nixNew },
     manifests,
     resources: { old: resourcesOld, new: resourcesNew },
     workspaceManifests,

@@ -43,9 +43,27 @@ export function formatStamp(stamp: Stamp): string {
 }
 
 /** The stamp recorded in a Cargo.nix, or null when it has none. */
-export function readStamp(cargoNix: string): Stamp | null {
-  const match = STAMP_RE.exec(cargoNix);
+export function readStamp(cargoNix: string | Buffer): Stamp | null {
+  const match = typeof cargoNix === 'string' ? STAMP_RE.exec(cargoNix) : stampLine(cargoNix);
   return match ? { sha256: match[1] as string, files: Number(match[2]) } : null;
+}
+
+const PREFIX_BYTES = Buffer.from(STAMP_PREFIX);
+
+/**
+ * STAMP_RE on a file's bytes without decoding the whole file: a match is a line that starts with
+ * the prefix, so only those lines are decoded (JavaScript's `^` and `$` also take \r, U+2028 and
+ * U+2029 as line ends, and so does this).
+ */
+function stampLine(bytes: Buffer): RegExpExecArray | null {
+  for (let at = bytes.indexOf(PREFIX_BYTES); at >= 0; at = bytes.indexOf(PREFIX_BYTES, at + 1)) {
+    const before = at === 0 ? '' : bytes.toString('utf8', Math.max(0, at - 3), at);
+    if (at > 0 && !/[\n\r\u2028\u2029]$/.test(before)) continue;
+    const newline = bytes.indexOf(10, at);
+    const match = STAMP_RE.exec(bytes.toString('utf8', at, newline < 0 ? bytes.length : newline));
+    if (match) return match;
+  }
+  return null;
 }
 
 /**
