@@ -130,6 +130,20 @@ test('first private-checkout push after a local build compiles the workspace mem
     assert.is(theirsAt.mtimeMs, mineAt.mtimeMs, file);
     assert.is(theirsAt.nlink, 1, `${file} is a copy, not a hard link`);
   }
+  // The push passed (pushScope "affected"): the test harness it linked is gone from the private
+  // target, the largest files a run leaves; the next push links the crates it tests again anyway.
+  const executables = (dir) => readdirSync(join(dir, 'debug/deps')).filter((f) => !f.includes('.') && (statSync(join(dir, 'debug/deps', f)).mode & 0o111));
+  assert.equal(executables(layout.target), []);
+  assert.ok(executables(repo.dir.concat('/target')).length > 0, 'the user\'s own test harnesses are untouched');
+
+  // The next private-checkout push still tests the edited crate: cargo rebuilt what was removed.
+  repo.write('crates/app/src/lib.rs', repo.read('crates/app/src/lib.rs').replace('id: 2 - 1 }', 'id: 3 - 2 }'));
+  repo.git('commit', '-q', '--no-verify', '-m', 'another edit', '--', 'crates/app/src/lib.rs');
+  const again = repo.tryGit(['push', 'origin', 'main'], { env });
+  assert.is(again.code, 0, again.out);
+  assert.match(again.out, /in the private checkout/);
+  assert.match(again.out, /✔ test\s+(workspace|1 crate \(app\))/);
+  assert.not.match(again.out, /cached/);
 });
 
 const stateOf = (path) => {

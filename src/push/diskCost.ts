@@ -25,6 +25,29 @@ export async function diskUsage(path: string): Promise<number> {
   return total;
 }
 
+/**
+ * After a passed run in the private checkout under pushScope "affected": the executables that run
+ * linked in `<target>/debug/deps` (the workspace's test harnesses, bins and examples: files without
+ * an extension; third-party crates have none there, their build scripts live in build/) are
+ * removed. They are the largest files a run leaves, and the next push cannot reuse them: its base
+ * is the tree that just passed, so every crate it tests changed since and is linked again. Cargo
+ * counts a missing output as stale, so one that is needed after all (a crate the next push proves
+ * unchanged but tests anyway) is rebuilt, never trusted. Returns the bytes freed.
+ */
+export async function dropLinkedExecutables(target: string): Promise<number> {
+  const deps = join(target, 'debug', 'deps');
+  let freed = 0;
+  for (const name of await readdir(deps).catch(() => [] as string[])) {
+    if (name.includes('.')) continue;
+    const st = await lstat(join(deps, name)).catch(() => null);
+    if (!st?.isFile() || !(st.mode & 0o111)) continue;
+    await rm(join(deps, name), { force: true });
+    // A bin's second name (uplifted into debug/) keeps the file: only the last name frees it.
+    if (st.nlink === 1) freed += st.blocks * 512;
+  }
+  return freed;
+}
+
 /** `412 MB`, `1.3 GB`, `12 kB` (powers of 1024, as du -h). */
 export function humanBytes(bytes: number): string {
   if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GB`;

@@ -137,7 +137,16 @@ export class FullChecker {
     this.last = null;
     const prove = (cwd: string, env: NodeJS.ProcessEnv, extras: InPlaceState['extras']) => this.provenUnread(cwd, env, extras);
     const { inProvenTree } = await import('./provenTree.js');
-    return inProvenTree({ paths, layout, reporter, commit, tree, subject, prove, env: baseEnv }, (cwd, env) => this.cargoSteps(cwd, env, steps, tree, base));
+    return inProvenTree({ paths, layout, reporter, commit, tree, subject, prove, env: baseEnv }, async (cwd, env) => {
+      const results = await this.cargoSteps(cwd, env, steps, tree, base);
+      const passed = [...results.values()].every((r) => r.status !== 'fail');
+      // The private checkout's disk (#21): what the next push there links again anyway goes now.
+      if (cwd !== paths.root && passed && this.options.config.pushScope === 'affected' && env.CARGO_TARGET_DIR) {
+        const { dropLinkedExecutables } = await import('./diskCost.js');
+        await dropLinkedExecutables(env.CARGO_TARGET_DIR).catch(() => 0);
+      }
+      return results;
+    });
   }
 
   /**
