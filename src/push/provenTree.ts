@@ -7,7 +7,7 @@ import { externalsFingerprint, findExternals, relativeTo } from './externals.js'
 import { inWorkingTree, whyNotInPlace, type InPlaceState } from './inPlace.js';
 import { alignMtimes } from './alignMtimes.js';
 import { checkShared, warmIfCold } from './warmTarget.js';
-import { lockPushTree, preparePushTree, pruneOrphans, removeLegacyPushTree, type PushTreeLayout } from './pushTree.js';
+import { lockPushTree, preparePushTree, pruneOrphans, refreshCheckoutIndex, removeLegacyPushTree, type PushTreeLayout } from './pushTree.js';
 
 /*
  * Where the full check of one commit runs: in the working tree when that is provably the commit
@@ -98,6 +98,7 @@ export async function inProvenTree<R>(options: ProvenTreeOptions, work: (cwd: st
       // Only now, with the members' units just taken from the user's target: against units of any
       // other origin, an older time could pass off another content's build as fresh.
       const aligned = warm.members ? await alignMtimes(paths.root, layout.tree, tree).catch(() => 0) : 0;
+      if (aligned) await refreshCheckoutIndex(paths, layout);
       const members = aligned ? ` and ${warm.members} workspace crates (cargo rebuilds what your working tree does not hold)` : '';
       const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
       const how = warm.lock === 'timed out' ? "; cargo's lock on yours stayed busy, so the copy was verified instead" : warm.lock === 'no flock' ? "; without flock(1) to take cargo's lock, the copy was verified instead" : '';

@@ -154,6 +154,25 @@ async function checkout(paths: RepoPaths, layout: PushTreeLayout, tree: string):
   await gitOk(paths, layout, ['clean', '-ffdxq']);
 }
 
+/**
+ * After the checkout's files were given other modification times (alignMtimes.ts): its index
+ * learns their new stat data, or the next move (`read-tree --reset -u` trusts stat data) would
+ * take them for edited and rewrite them, and cargo would compile their crates again.
+ */
+export async function refreshCheckoutIndex(paths: RepoPaths, layout: PushTreeLayout): Promise<void> {
+  // The seal is the index's hash: unsealed while it changes, sealed again after (the lock is held;
+  // a refresh records stat data only for files whose content is still the entry's).
+  await rm(layout.seal, { force: true });
+  await gitIn(paths, layout, ['update-index', '-q', '--refresh']);
+  await writeSeal(layout);
+}
+
+async function writeSeal(layout: PushTreeLayout): Promise<void> {
+  const tmp = `${layout.seal}.${process.pid}`;
+  await writeFile(tmp, `${await sha256File(layout.index)}\n`);
+  await rename(tmp, layout.seal);
+}
+
 /** Why the checkout is not exactly `tree`, or null when it is. */
 async function mismatch(paths: RepoPaths, layout: PushTreeLayout, tree: string): Promise<string | null> {
   if ((await gitIn(paths, layout, ['diff-index', '--cached', '--quiet', tree])).exitCode !== 0) return 'its index is not the commit';
@@ -244,9 +263,7 @@ export async function preparePushTree(paths: RepoPaths, layout: PushTreeLayout, 
   } catch (error) {
     throw new GuardError(`${layout.mirror}: could not link the path dependencies outside the repository (${(error as Error).message}): delete ${layout.base} and push again`);
   }
-  const tmp = `${layout.seal}.${process.pid}`;
-  await writeFile(tmp, `${await sha256File(layout.index)}\n`);
-  await rename(tmp, layout.seal);
+  await writeSeal(layout);
   return { rebuilt };
 }
 
