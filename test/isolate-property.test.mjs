@@ -487,6 +487,9 @@ async function checkConcurrent(ops, w, out, fixerKind, how) {
     const guard = join(repo.dir, '.git/loom-guard');
     const recovered = existsSync(guard) ? readdirSync(guard).filter((n) => n.startsWith('recovered-')).flatMap((n) => readAll(join(guard, n))) : [];
     const have = new Set([...readAll(repo.dir, (p) => p === '.git'), ...recovered].map(([, b]) => norm(b)));
+    // A path committed by name keeps the user's bytes in the commit (fixed, on a pass), which a save
+    // afterwards may replace in the tree (seed 1187364586).
+    if (commitPath && r.code === 0) have.add(norm(spawnSync('git', ['cat-file', 'blob', `HEAD:${commitPath}`], { cwd: repo.dir }).stdout));
     // A save into a file the in-place fixer was given, landing after the fixer wrote and before the
     // hook read its result, is the fixer's rewrite as far as bytes can tell: a known limit of
     // in-place fixers (lint-staged's tasks); that one path is left out of the checks below.
@@ -500,8 +503,9 @@ async function checkConcurrent(ops, w, out, fixerKind, how) {
     }
     if (wrote && w.path !== blind) assert.ok(have.has(norm(wrote)), `the save into ${w.path} survives`);
     // Nothing the user did not stage is committed (here: is in the index).
-    // The fixes are staged once the run passed, or when a signal came after they were (restore phase).
-    const fixesStaged = r.code === 0 || /^(job done|restore: |before release)/.test(step);
+    // The fixes are staged once the run passed, or when a signal came after the index took them
+    // (stageFixes past its update-index, the moves of their merges, the restore phase).
+    const fixesStaged = r.code === 0 || /^(stageFixes: (updated the index|journaled)$|replaceHidden: |job done|restore: |before release)/.test(step);
     const indexAfter = indexBlobs(repo);
     assert.equal([...indexAfter.keys()].sort(), [...indexBefore.keys()].sort(), 'the same paths staged');
     if (process.env.LOOM_GUARD_CONCURRENT_STEPS) console.log(`  case ${concurrentNo}: paused at ${step}, exit ${r.code}`);
@@ -546,6 +550,10 @@ const FOUND = [
   // a save into a fully staged file during the hide was adopted as the fixer's rewrite (seed 4242)
   [[{ kind: 'untracked', path: 'notes2.md', staged: false }, { kind: 'untracked', path: 'src/new.js', staged: true }, { kind: 'edit', file: 'notes.md', line: 1, staged: 'yes' }], { kind: 'save', path: 'notes.md', at: 5 }, 'block', 'adopt', 'commitPath'],
   [[{ kind: 'untracked', path: 'notes2.md', staged: false }, { kind: 'untracked', path: 'src/new.js', staged: true }, { kind: 'edit', file: 'notes.md', line: 1, staged: 'yes' }], { kind: 'save', path: 'notes.md', at: 5 }, 'pass', 'adopt', 'commitPath'],
+  // (the oracle, not the product) SIGTERM once stageFixes had journaled the staged fixes: they stay staged, all of them (seed 1187364586)
+  [[{ kind: 'untracked', path: 'notes2.md', staged: true }, { kind: 'untracked', path: 'draft.js', staged: false }, { kind: 'untracked', path: 'draft.js', staged: false }, { kind: 'untracked', path: 'draft.js', staged: true }], { kind: 'delete', path: 'src/new.js', at: 10 }, 'SIGTERM', 'adopt', 'driver'],
+  // (the oracle) a save over a file committed by name, once the fixed version stood in the tree: the user's bytes are in the commit
+  [[{ kind: 'delete', file: 'notes.md', staged: true }, { kind: 'untracked', path: 'src/new.js', staged: false }, { kind: 'edit', file: 'exec.sh', line: 3, staged: 'yes' }, { kind: 'delete', file: 'w.crlf', staged: true }, { kind: 'delete', file: 'notes.md', staged: false }, { kind: 'edit', file: 'exec.sh', line: 1, staged: 'partial' }], { kind: 'save', path: 'exec.sh', at: 19 }, 'pass', 'propose', 'commitPath'],
 ];
 
 // CI: LOOM_GUARD_CONCURRENT_RUNS cases (default 30) with the fixed seed; `npm run torture`: 300.
