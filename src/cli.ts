@@ -24,6 +24,19 @@ interface Command {
   load: () => Promise<{ run: CommandRun }>;
 }
 
+/** The post-* hooks that keep pre-commit's no-op patterns current: one module, one help text. */
+function refreshHook(hook: string, after: string): Command {
+  return {
+    usage: `loom-guard ${hook}`,
+    summary: `what the ${hook} hook runs: refreshes the pre-commit hook's patterns after ${after}`,
+    help: `The ${hook} hook starts it only when a config, a lint-staged config or a Cargo.toml changed:
+it re-renders the pre-commit shims' no-op patterns, so the next commit sees a lint-staged config or
+a crate that arrived this way. It never fails the git command.`,
+    flags: {},
+    load: () => import('./commands/refreshShim.js'),
+  };
+}
+
 const COMMANDS: Record<string, Command> = {
   install: {
     usage: 'loom-guard install',
@@ -71,33 +84,9 @@ and the tip of each pushed ref (${cargoTipIds().join(', ')} on the workspace${TI
     flags: {},
     load: () => import('./commands/prePush.js'),
   },
-  'post-checkout': {
-    usage: 'loom-guard post-checkout',
-    summary: 'what the post-checkout hook runs: refreshes the pre-commit hook\'s patterns after git checkout and switch',
-    help: `The post-checkout hook starts it only when a config, a lint-staged config or a Cargo.toml changed:
-it re-renders the pre-commit shims' no-op patterns, so the next commit sees a lint-staged config or
-a crate that arrived this way. It never fails the git command.`,
-    flags: {},
-    load: () => import('./commands/refreshShim.js'),
-  },
-  'post-merge': {
-    usage: 'loom-guard post-merge',
-    summary: 'what the post-merge hook runs: refreshes the pre-commit hook\'s patterns after git merge and pull',
-    help: `The post-merge hook starts it only when a config, a lint-staged config or a Cargo.toml changed:
-it re-renders the pre-commit shims' no-op patterns, so the next commit sees a lint-staged config or
-a crate that arrived this way. It never fails the git command.`,
-    flags: {},
-    load: () => import('./commands/refreshShim.js'),
-  },
-  'post-rewrite': {
-    usage: 'loom-guard post-rewrite',
-    summary: 'what the post-rewrite hook runs: refreshes the pre-commit hook\'s patterns after git rebase and commit --amend',
-    help: `The post-rewrite hook starts it only when a config, a lint-staged config or a Cargo.toml changed:
-it re-renders the pre-commit shims' no-op patterns, so the next commit sees a lint-staged config or
-a crate that arrived this way. It never fails the git command.`,
-    flags: {},
-    load: () => import('./commands/refreshShim.js'),
-  },
+  'post-checkout': refreshHook('post-checkout', 'git checkout and switch'),
+  'post-merge': refreshHook('post-merge', 'git merge and pull'),
+  'post-rewrite': refreshHook('post-rewrite', 'git rebase and commit --amend'),
   'refresh-shim': {
     usage: 'loom-guard refresh-shim',
     summary: 'bring the pre-commit hook\'s no-op patterns up to date now (configs, manifests, files cargo read)',
