@@ -9,18 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { bulkModule } from './workspace.mjs';
 import { run, tempDir } from './lib.mjs';
-
-export const DEBIAN_REGISTRY = '/usr/share/cargo/registry';
-
-/** A CARGO_HOME whose config.toml replaces crates.io with the Debian directory source. */
-export function debianCargoHome(dir = tempDir('loom-guard-cargo-home-')) {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'config.toml'),
-    `[source.crates-io]\nreplace-with = "debian"\n\n[source.debian]\ndirectory = "${DEBIAN_REGISTRY}"\n\n[net]\noffline = true\n`,
-  );
-  return dir;
-}
+import { debianCargoHome } from '../test/helpers/debian-registry.mjs';
 
 /**
  * Each third-party crate: its dependency line and one function that uses it (rustfmt- and

@@ -10,6 +10,15 @@ const real = process.argv.includes('--real');
 const pattern = process.argv.slice(2).find((a) => a !== '--real');
 const only = pattern ? new RegExp(pattern) : null;
 if (!real) ensurePeers();
+else {
+  const { THIRD_PARTY } = await import('./realWorkspace.mjs');
+  const { debianRegistryAdvice } = await import('../test/helpers/debian-registry.mjs');
+  const missing = debianRegistryAdvice(Object.keys(THIRD_PARTY));
+  if (missing) {
+    console.error(`bench --real: ${missing}`);
+    process.exit(2);
+  }
+}
 const sections = real ? [['real', './real.mjs', 'benchReal']] : [
   ['noop', './noop.mjs', 'benchNoop'],
   ['pre-commit', './pre-commit.mjs', 'benchPreCommit'],
