@@ -11,15 +11,15 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Repo, sh, tempDir, cleanEnv, ROOT, TEST_CACHE } from './helpers/repo.mjs';
-import { debianCargoHome, debianRegistryAdvice } from './helpers/debian-registry.mjs';
+import { debianCargoHome, debianRegistryAdvice, TEST_CRATES } from './helpers/debian-registry.mjs';
 
 const treeMod = await import(join(ROOT, 'dist/push/pushTree.js'));
 const warmMod = await import(join(ROOT, 'dist/push/warmTarget.js'));
 const alignMod = await import(join(ROOT, 'dist/push/alignMtimes.js'));
 
 const env = { CARGO_HOME: debianCargoHome(tempDir('loom-guard-cargo-home-')) };
-// The cargo tests need these crates in the Debian registry (.ci/run installs them).
-const missing = debianRegistryAdvice(['serde', 'serde_derive', 'libc']);
+// The cargo tests need TEST_CRATES in the Debian registry (.ci/run installs them).
+const missing = debianRegistryAdvice(TEST_CRATES);
 if (missing) process.stdout.write(`push-warm: ${missing}: the cargo tests are skipped\n`);
 const cargoTest = missing ? test.skip : test;
 delete process.env.CARGO_TARGET_DIR;
